@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* commands: the subcommands of modsign, each in its own file. */
+#ifndef MODSIGN_COMMANDS_H
+#define MODSIGN_COMMANDS_H
+
+/* argv[0] is the subcommand name; each returns an EXIT_* code. */
+int signfile_main(int argc, char **argv); /* signfile.c: the sign-file command line */
+int cmd_keygen(int argc, char **argv);    /* keygen.c */
+int cmd_verify(int argc, char **argv);    /* verify.c */
+int cmd_info(int argc, char **argv);      /* info.c */
+int cmd_strip(int argc, char **argv);     /* strip.c */
+
+#endif

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+#include "key.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "fileio.h"
+#include "util.h"
+
+struct pin_state {
+	const char *pin;
+	int asked;
+};
+
+/* Passphrase callback: KBUILD_SIGN_PIN once, never a prompt. */
+static int pin_cb(char *buf, int size, int rwflag, void *u)
+{
+	struct pin_state *st = u;
+	size_t n;
+
+	(void)rwflag;
+	st->asked = 1;
+	if (!st->pin)
+		return -1;
+	n = strlen(st->pin);
+	if (n >= (size_t)size)
+		return -1;
+	memcpy(buf, st->pin, n);
+	st->pin = NULL; /* a wrong PIN is not tried twice */
+	return (int)n;
+}
+
+int key_load_private(const char *path, EVP_PKEY **out)
+{
+	_cleanup_(fileio_buf_freep) struct fileio_buf f = { 0 };
+	_cleanup_bio_ BIO *b = NULL;
+	struct pin_state st = { getenv("KBUILD_SIGN_PIN"), 0 };
+	const char *pin = st.pin;
+	EVP_PKEY *k;
+
+	if (strncmp(path, "pkcs11:", 7) == 0) {
+		util_err("%s: PKCS#11 keys are not supported by this build", path);
+		return -1;
+	}
+	if (fileio_read(path, &f) < 0)
+		return -1;
+	if (f.len == 0) {
+		util_err("%s: empty file, expected a PEM private key", path);
+		return -1;
+	}
+	b = BIO_new_mem_buf(f.data, (int)f.len);
+	if (!b) {
+		util_ossl_err("%s: BIO_new_mem_buf", path);
+		return -1;
+	}
+	ERR_clear_error();
+	k = PEM_read_bio_PrivateKey(b, NULL, pin_cb, &st);
+	OPENSSL_cleanse(f.data, f.len);
+	if (!k) {
+		if (st.asked && !pin) {
+			ERR_clear_error();
+			util_err("%s: private key is encrypted; set KBUILD_SIGN_PIN to its passphrase", path);
+		} else if (st.asked) {
+			ERR_clear_error();
+			util_err("%s: cannot decrypt private key: wrong KBUILD_SIGN_PIN", path);
+		} else {
+			util_ossl_err("%s: no PEM private key found", path);
+		}
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+/* Parse certificates from memory; DER if it starts with a SEQUENCE tag. */
+static int parse_certs(const char *path, const unsigned char *data, size_t len,
+		       STACK_OF(X509) *sk, int first_only)
+{
+	int before = sk_X509_num(sk);
+
+	ERR_clear_error();
+	if (len >= 2 && data[0] == 0x30) {
+		const unsigned char *p = data;
+		X509 *x = d2i_X509(NULL, &p, (long)len);
+
+		if (!x) {
+			util_ossl_err("%s: not a DER X.509 certificate", path);
+			return -1;
+		}
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			util_ossl_err("%s: out of memory", path);
+			return -1;
+		}
+		return 0;
+	}
+
+	_cleanup_bio_ BIO *b = BIO_new_mem_buf(data, (int)len);
+	X509 *x;
+
+	if (!b) {
+		util_ossl_err("%s: BIO_new_mem_buf", path);
+		return -1;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			util_ossl_err("%s: out of memory", path);
+			return -1;
+		}
+		if (first_only)
+			break;
+	}
+	if (sk_X509_num(sk) == before) {
+		util_ossl_err("%s: no X.509 certificate found (expected PEM or DER)", path);
+		return -1;
+	}
+	ERR_clear_error(); /* the PEM loop ends on "no start line" */
+	return 0;
+}
+
+static int load(const char *path, STACK_OF(X509) *sk, int first_only)
+{
+	_cleanup_(fileio_buf_freep) struct fileio_buf f = { 0 };
+
+	if (fileio_read(path, &f) < 0)
+		return -1;
+	if (f.len == 0) {
+		util_err("%s: empty file, expected an X.509 certificate", path);
+		return -1;
+	}
+	return parse_certs(path, f.data, f.len, sk, first_only);
+}
+
+int key_load_cert(const char *path, X509 **out)
+{
+	_cleanup_x509_stack_ STACK_OF(X509) *sk = sk_X509_new_null();
+
+	if (!sk) {
+		util_ossl_err("%s: out of memory", path);
+		return -1;
+	}
+	if (load(path, sk, 1) < 0)
+		return -1;
+	*out = sk_X509_shift(sk);
+	return 0;
+}
+
+int key_load_certs(const char *path, STACK_OF(X509) *sk)
+{
+	return load(path, sk, 0);
+}
+
+int key_check_pair(EVP_PKEY *key, X509 *cert, const char *key_path, const char *cert_path)
+{
+	ERR_clear_error();
+	if (X509_check_private_key(cert, key) != 1) {
+		ERR_clear_error();
+		util_err("%s: private key does not match the certificate %s", key_path, cert_path);
+		return -1;
+	}
+	return 0;
+}

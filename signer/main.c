@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* main: dispatch to a subcommand, or act as the kernel's sign-file. */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "util.h"
+
+#ifndef MODSIGN_VERSION
+#define MODSIGN_VERSION "0.1"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "keygen", cmd_keygen, "[--template FILE] [--hash H] [--days N] DIR" },
+	{ "verify", cmd_verify, "[--cert FILE]... [--keyring DIR] MODULE..." },
+	{ "info", cmd_info, "[--json] MODULE..." },
+	{ "strip", cmd_strip, "MODULE..." },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: modsign [-dpk] HASH KEY X509 MODULE [DEST]\n"
+		"       modsign -s RAWSIG HASH X509 MODULE [DEST]\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "       modsign %s %s\n", commands[i].name, commands[i].help);
+	fprintf(out,
+		"       modsign --help | --version\n"
+		"\n"
+		"Sign-file mode (the command line of the kernel's scripts/sign-file; also\n"
+		"used when modsign is called as 'sign-file'):\n"
+		"  -p   also write MODULE.p7s        -d   write only MODULE.p7s\n"
+		"  -k   name the signer by subjectKeyIdentifier instead of issuer+serial\n"
+		"  -s   append the raw CMS signature RAWSIG (checked against X509 first)\n"
+		"  KEY is a PEM private key (RSA or EC; passphrase from KBUILD_SIGN_PIN),\n"
+		"  X509 a PEM or DER certificate; both may be one PEM file.\n"
+		"\n"
+		"Commands:\n"
+		"  keygen   create DIR/signing_key.pem (key and certificate, mode 0600) and\n"
+		"           DIR/signing_key.x509 (DER, for mokutil --import) from an\n"
+		"           x509.genkey template; never overwrites an existing key\n"
+		"  verify   say whether the kernel would accept each module's signature\n"
+		"  info     print sig_id, signer, sig_key, sig_hashalgo, signature as modinfo does\n"
+		"  strip    remove appended signatures\n"
+		"\n"
+		"Exit status: 0 ok; 1 error; 2 usage; verify: 3 a module would be rejected,\n"
+		"4 a module could not be checked.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *self = argc > 0 ? basename(argv[0]) : "modsign";
+
+	if (strcmp(self, "sign-file") == 0) {
+		util_prog = "sign-file";
+		return signfile_main(argc, argv);
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("modsign %s\n", MODSIGN_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	if (argv[1][0] == '-' && strspn(argv[1] + 1, "sdpk") != strlen(argv[1] + 1)) {
+		util_err("unknown option '%s' (see 'modsign --help')", argv[1]);
+		return EXIT_USAGE;
+	}
+	return signfile_main(argc, argv);
+}

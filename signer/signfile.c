@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * signfile: the command line of the kernel's scripts/sign-file.
+ *
+ *   modsign [-dpk] HASH KEY X509 MODULE [DEST]
+ *   modsign -s RAWSIG HASH X509 MODULE [DEST]
+ *
+ * For RSA keys the output is byte-identical to sign-file's.  Unlike
+ * sign-file, every write is atomic and keeps the module's mode, the key is
+ * checked against the certificate, and a raw signature is checked against
+ * the certificate and the module before it is appended.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmssign.h"
+#include "commands.h"
+#include "fileio.h"
+#include "hashalg.h"
+#include "key.h"
+#include "module.h"
+#include "trailer.h"
+#include "util.h"
+#include "verify.h"
+
+static int usage_error(void)
+{
+	fprintf(stderr,
+		"Usage: %s [-dpk] HASH KEY X509 MODULE [DEST]\n"
+		"       %s -s RAWSIG HASH X509 MODULE [DEST]\n",
+		util_prog, util_prog);
+	return EXIT_USAGE;
+}
+
+/* Check a raw signature against the certificate and the module body. */
+static int check_raw_sig(const char *sig_path, const char *x509_path,
+			 const struct module *m, const unsigned char *der, size_t der_len)
+{
+	_cleanup_x509_stack_ STACK_OF(X509) *trusted = sk_X509_new_null();
+	struct verify_opts opts = { .trusted = trusted };
+	struct verify_result res;
+
+	if (!trusted || key_load_certs(x509_path, trusted) < 0)
+		return -1;
+	if (verify_cms(&opts, m->file.data, m->file.len, der, der_len, sig_path, &res) < 0)
+		return -1;
+	if (res.verdict != VERIFY_OK) {
+		util_err("%s: refusing to attach to %s: %s", sig_path, m->path, res.reason);
+		return -1;
+	}
+	return 0;
+}
+
+int signfile_main(int argc, char **argv)
+{
+	bool save_sig = false, sign_only = false, raw_sig = false, use_keyid = false;
+	_cleanup_(module_freep) struct module m = { 0 };
+	_cleanup_(fileio_buf_freep) struct fileio_buf raw = { 0 };
+	_cleanup_free_ unsigned char *der = NULL;
+	_cleanup_free_ char *p7s = NULL;
+	_cleanup_pkey_ EVP_PKEY *key = NULL;
+	_cleanup_x509_ X509 *cert = NULL;
+	const char *hash_name, *key_path = NULL, *sig_path = NULL;
+	const char *x509_path, *module_path, *dest;
+	size_t der_len = 0;
+	uint8_t tail[TRAILER_LEN];
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt(argc, argv, "sdpk")) != -1) {
+		switch (opt) {
+		case 's': raw_sig = true; break;
+		case 'p': save_sig = true; break;
+		case 'd': sign_only = save_sig = true; break;
+		case 'k': use_keyid = true; break;
+		default:
+			util_err("unknown option '-%c'", optopt);
+			return usage_error();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 4 || argc > 5)
+		return usage_error();
+	if (raw_sig && save_sig) {
+		util_err("-s cannot be combined with -p or -d");
+		return usage_error();
+	}
+	if (raw_sig)
+		sig_path = argv[0];
+	else
+		key_path = argv[1];
+	hash_name = raw_sig ? argv[1] : argv[0];
+	x509_path = argv[2];
+	module_path = argv[3];
+	dest = argc == 5 ? argv[4] : module_path;
+
+	const struct hashalg *hash = hashalg_by_name(hash_name);
+	if (!raw_sig && !hash) {
+		util_err("%s: unknown hash algorithm (expected one of: %s)", hash_name, hashalg_list());
+		return EXIT_ERR;
+	}
+
+	if (module_load(module_path, &m) < 0)
+		return EXIT_ERR;
+	if (m.sig != TRAILER_NONE)
+		util_warn("%s: already signed; appending another signature as sign-file does "
+			  "('modsign sign' replaces it instead)", module_path);
+
+	if (raw_sig) {
+		if (fileio_read(sig_path, &raw) < 0)
+			return EXIT_ERR;
+		if (raw.len == 0) {
+			util_err("%s: empty signature file", sig_path);
+			return EXIT_ERR;
+		}
+		if (check_raw_sig(sig_path, x509_path, &m, raw.data, raw.len) < 0)
+			return EXIT_ERR;
+	} else {
+		if (key_load_private(key_path, &key) < 0 || key_load_cert(x509_path, &cert) < 0)
+			return EXIT_ERR;
+		if (key_check_pair(key, cert, key_path, x509_path) < 0)
+			return EXIT_ERR;
+		if (cmssign_sign(key, cert, hashalg_md(hash), use_keyid, m.file.data, m.file.len,
+				 module_path, &der, &der_len) < 0)
+			return EXIT_ERR;
+		if (save_sig) {
+			struct iovec v = { der, der_len };
+
+			if (asprintf(&p7s, "%s.p7s", module_path) < 0) {
+				util_err("%s: out of memory", module_path);
+				return EXIT_ERR;
+			}
+			if (fileio_replace(p7s, &v, 1, fileio_default_mode(), NULL) < 0)
+				return EXIT_ERR;
+		}
+		if (sign_only)
+			return EXIT_OK;
+	}
+
+	const unsigned char *sig = raw_sig ? raw.data : der;
+	size_t sig_len = raw_sig ? raw.len : der_len;
+
+	if (sig_len > UINT32_MAX) {
+		util_err("%s: signature too large", sig_path ? sig_path : module_path);
+		return EXIT_ERR;
+	}
+	trailer_build(tail, (uint32_t)sig_len);
+	struct iovec iov[3] = {
+		{ m.file.data, m.file.len },
+		{ (void *)sig, sig_len },
+		{ tail, sizeof(tail) },
+	};
+	bool in_place = strcmp(dest, module_path) == 0;
+
+	if (fileio_replace(dest, iov, 3, m.file.st.st_mode, in_place ? &m.file.st : NULL) < 0)
+		return EXIT_ERR;
+	return EXIT_OK;
+}

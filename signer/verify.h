@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* verify: judge a module signature offline by the kernel's acceptance rules. */
+#ifndef MODSIGN_VERIFY_H
+#define MODSIGN_VERIFY_H
+
+#include <stddef.h>
+
+#include <openssl/x509.h>
+
+#include "module.h"
+
+enum verify_verdict {
+	VERIFY_OK,          /* the kernel would load it */
+	VERIFY_UNSIGNED,    /* ENODATA: no signature */
+	VERIFY_MALFORMED,   /* EBADMSG: trailer or CMS malformed */
+	VERIFY_UNSUPPORTED, /* ENOPKG: crypto the kernel lacks */
+	VERIFY_NOKEY,       /* ENOKEY: signer not among the trusted certificates */
+	VERIFY_REJECTED,    /* EKEYREJECTED: bad signature, or a form the kernel refuses */
+};
+
+struct verify_opts {
+	STACK_OF(X509) *trusted; /* the certificates the kernel would trust */
+};
+
+struct verify_result {
+	enum verify_verdict verdict;
+	int kernel_errno;  /* 0, ENODATA, EBADMSG, ENOPKG, ENOKEY, EKEYREJECTED */
+	char reason[256];  /* why, in the kernel's words where it has some */
+	X509 *signer;      /* borrowed from opts->trusted when found */
+};
+
+/*
+ * Judge a detached CMS signature (der) over body, as the kernel's PKCS#7
+ * code would.  Returns 0 with res filled, or -1 (error printed, naming
+ * `what`) when the check itself could not be done.
+ */
+int verify_cms(const struct verify_opts *opts, const unsigned char *body, size_t body_len,
+	       const unsigned char *der, size_t der_len, const char *what,
+	       struct verify_result *res);
+
+/* Judge a loaded module: trailer rules, then verify_cms. */
+int verify_module(const struct verify_opts *opts, const struct module *m,
+		  struct verify_result *res);
+
+/* "ok", "unsigned", "malformed", "unsupported", "no-key", "bad-signature" */
+const char *verify_verdict_name(enum verify_verdict v);
+
+#endif
