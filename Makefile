@@ -12,9 +12,10 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(CRYPTO_CFLAGS) \
+COMPRESS_LIBS := $(shell $(PKG_CONFIG) --libs zlib liblzma libzstd 2>/dev/null || echo -lz -llzma -lzstd)
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(CRYPTO_CFLAGS) -pthread \
 	-DMODSIGN_DATADIR='"$(DATADIR)"' -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
-LIBS := $(CRYPTO_LIBS)
+LIBS := $(CRYPTO_LIBS) $(COMPRESS_LIBS) -pthread
 
 SRCS := $(sort $(wildcard signer/*.c))
 HDRS := $(wildcard signer/*.h)

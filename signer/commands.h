@@ -9,5 +9,6 @@ int cmd_keygen(int argc, char **argv);    /* keygen.c */
 int cmd_verify(int argc, char **argv);    /* verify.c */
 int cmd_info(int argc, char **argv);      /* info.c */
 int cmd_strip(int argc, char **argv);     /* strip.c */
+int cmd_sign(int argc, char **argv);      /* sign.c */
 
 #endif

@@ -18,6 +18,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "sign", cmd_sign,
+	  "[--key KEY] [--cert X509] [--hash HASH] [--kernel-dir DIR | --kver KVER] [-j N] [-q] PATH..." },
 	{ "keygen", cmd_keygen, "[--template FILE] [--hash H] [--days N] DIR" },
 	{ "verify", cmd_verify, "[--cert FILE]... [--keyring DIR] MODULE..." },
 	{ "info", cmd_info, "[--json] MODULE..." },
@@ -43,6 +45,9 @@ static void usage(FILE *out)
 		"  X509 a PEM or DER certificate; both may be one PEM file.\n"
 		"\n"
 		"Commands:\n"
+		"  sign     sign every module (*.ko, *.ko.gz, *.ko.xz, *.ko.zst) under PATH with\n"
+		"           the managed key (or --key), replacing old signatures, skipping\n"
+		"           modules this key already signed\n"
 		"  keygen   create DIR/signing_key.pem (key and certificate, mode 0600) and\n"
 		"           DIR/signing_key.x509 (DER, for mokutil --import) from an\n"
 		"           x509.genkey template; never overwrites an existing key\n"

@@ -9,9 +9,11 @@ const char *util_prog = "modsign";
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
+	flockfile(stderr); /* one whole line, even from parallel workers */
 	fprintf(stderr, "%s: %s", util_prog, kind);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void util_err(const char *fmt, ...)
@@ -64,6 +66,7 @@ void util_ossl_err(const char *fmt, ...)
 	va_list ap;
 
 	util_ossl_drain(reasons, sizeof(reasons));
+	flockfile(stderr);
 	fprintf(stderr, "%s: ", util_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -71,6 +74,7 @@ void util_ossl_err(const char *fmt, ...)
 	if (reasons[0])
 		fprintf(stderr, ": %s", reasons);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void util_secret_free(char *s)

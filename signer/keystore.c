@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+#include "keystore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <openssl/conf.h>
+#include <openssl/err.h>
+
+#include "key.h"
+#include "keygen.h"
+#include "util.h"
+
+/* key_dir from the config file, read with OpenSSL's config library. */
+static int config_key_dir(char **out)
+{
+	const char *path = getenv("MODSIGN_CONFIG");
+	CONF *conf;
+	long line = -1;
+	char *v;
+
+	*out = NULL;
+	if (!path)
+		path = KEYSTORE_DEFAULT_CONFIG;
+	if (access(path, F_OK) < 0)
+		return 0;
+	conf = NCONF_new(NULL);
+	if (!conf)
+		return -1;
+	if (NCONF_load(conf, path, &line) <= 0) {
+		if (line > 0)
+			util_ossl_err("%s:%ld: syntax error", path, line);
+		else
+			util_ossl_err("%s: cannot read", path);
+		NCONF_free(conf);
+		return -1;
+	}
+	v = NCONF_get_string(conf, NULL, "key_dir");
+	ERR_clear_error();
+	if (v && !(*out = strdup(v))) {
+		NCONF_free(conf);
+		return -1;
+	}
+	NCONF_free(conf);
+	return 0;
+}
+
+char *keystore_dir(void)
+{
+	const char *env = getenv("MODSIGN_KEY_DIR");
+	char *dir = NULL;
+
+	if (env && *env)
+		return strdup(env);
+	if (config_key_dir(&dir) < 0)
+		return NULL;
+	return dir ? dir : strdup(KEYSTORE_DEFAULT_DIR);
+}
+
+/* Create the missing parents of dir (like mkdir -p). */
+static void mkdir_parents(const char *dir)
+{
+	_cleanup_free_ char *p = strdup(dir);
+
+	for (char *s = p ? p + 1 : NULL; s && (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		mkdir(p, 0755); /* errors show up when dir itself is made */
+		*s = '/';
+	}
+}
+
+static int mkdir_private(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno == ENOENT) {
+		mkdir_parents(dir);
+		if (mkdir(dir, 0700) == 0)
+			return 0;
+	}
+	if (errno != EEXIST) {
+		util_err("%s: cannot create the key directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		util_err("%s: not a directory", dir);
+		return -1;
+	}
+	return 0;
+}
+
+int keystore_open(const char *dir, EVP_PKEY **key, X509 **cert)
+{
+	_cleanup_free_ char *lock = NULL, *pem = NULL, *der = NULL;
+	_cleanup_close_ int fd = -1;
+	enum keygen_state state;
+
+	if (mkdir_private(dir) < 0)
+		return -1;
+	if (asprintf(&lock, "%s/.lock", dir) < 0 ||
+	    asprintf(&pem, "%s/%s", dir, KEYGEN_PEM) < 0 ||
+	    asprintf(&der, "%s/%s", dir, KEYGEN_DER) < 0)
+		return -1;
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		util_err("%s: %s", lock, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			util_err("%s: cannot lock: %s", lock, strerror(errno));
+			return -1;
+		}
+	}
+	if (keygen_state(dir, &state) < 0)
+		return -1;
+	switch (state) {
+	case KEYGEN_NONE: {
+		struct keygen_opts opts = { .quiet = 1 };
+
+		if (keygen_create(&opts, dir) < 0)
+			return -1;
+		util_warn("created the managed signing key %s; enroll its certificate with 'modsign enroll'", pem);
+		break;
+	}
+	case KEYGEN_COMPLETE:
+		break;
+	case KEYGEN_NO_PEM:
+		util_err("%s: missing, but %s exists; not regenerating a key that may be enrolled "
+			 "(restore the key, or remove %s to start over)", pem, der, der);
+		return -1;
+	case KEYGEN_NO_DER:
+		util_err("%s: missing, but %s exists; not regenerating a key that may be enrolled "
+			 "(recreate it with: openssl x509 -in %s -outform DER -out %s)", der, pem, pem, der);
+		return -1;
+	}
+	flock(fd, LOCK_UN);
+
+	if (key_load_private(pem, key) < 0)
+		return -1;
+	if (key_load_cert(der, cert) < 0 || key_check_pair(*key, *cert, pem, der) < 0) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return -1;
+	}
+	return 0;
+}

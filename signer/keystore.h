@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * keystore: modsign's managed signing key.
+ *
+ * The directory is $MODSIGN_KEY_DIR, else `key_dir` in the config file
+ * ($MODSIGN_CONFIG, default /etc/modsign.conf), else /var/lib/modsign.
+ * It holds signing_key.pem (key and certificate, 0600) and
+ * signing_key.x509 (the certificate in DER, for mokutil --import).
+ */
+#ifndef MODSIGN_KEYSTORE_H
+#define MODSIGN_KEYSTORE_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#define KEYSTORE_DEFAULT_DIR "/var/lib/modsign"
+#define KEYSTORE_DEFAULT_CONFIG "/etc/modsign.conf"
+
+/* The managed key directory (malloc'ed); NULL on error (printed). */
+char *keystore_dir(void);
+
+/*
+ * Make sure the managed key exists in dir, creating it from the default
+ * template when neither file exists.  Concurrent callers serialise on
+ * dir/.lock, so exactly one key is ever created.  A half-present key (one
+ * file missing) is an error: it is never regenerated or overwritten.
+ * Then load the key and certificate (checked to match).
+ */
+int keystore_open(const char *dir, EVP_PKEY **key, X509 **cert);
+
+#endif

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sign: `modsign sign` signs every module under the given paths, as
+ * CONFIG_MODULE_SIG_ALL would, with the managed key unless --key is given.
+ *
+ * Per module: decompress (.ko.gz/.xz/.zst), skip it when it is already
+ * signed by this key, otherwise remove any old signatures, sign, recompress
+ * in the same format and replace the file atomically (mode and owner kept).
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmssign.h"
+#include "commands.h"
+#include "compress.h"
+#include "fileio.h"
+#include "hashalg.h"
+#include "kconfig.h"
+#include "key.h"
+#include "keystore.h"
+#include "trailer.h"
+#include "util.h"
+#include "verify.h"
+
+#define SIGN_DEFAULT_HASH "sha512"
+
+enum sign_outcome { OUT_SIGNED, OUT_SKIPPED, OUT_RESIGNED, OUT_FAILED, OUT__MAX };
+
+static const char *const outcome_names[OUT__MAX] = { "signed", "skipped", "re-signed", "failed" };
+
+struct sign_job {
+	char *path;
+	enum sign_outcome outcome;
+	char note[160];
+};
+
+struct sign_ctx {
+	EVP_PKEY *key;
+	X509 *cert;
+	STACK_OF(X509) *trusted; /* just cert: "already signed by this key?" */
+	const struct hashalg *hash;
+	struct sign_job *jobs;
+	size_t njobs;
+	atomic_size_t next, done;
+	int progress;
+};
+
+/* ---- collecting the modules ---- */
+
+static const char *const suffixes[] = { ".ko", ".ko.gz", ".ko.xz", ".ko.zst" };
+
+static int is_module_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t s = strlen(suffixes[i]);
+
+		if (n > s && strcmp(path + n - s, suffixes[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static struct {
+	struct sign_job *v;
+	size_t n, cap;
+	int oom;
+} collect;
+
+static int add_job(const char *path)
+{
+	if (collect.n == collect.cap) {
+		size_t cap = collect.cap ? 2 * collect.cap : 64;
+		struct sign_job *v = realloc(collect.v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		collect.v = v;
+		collect.cap = cap;
+	}
+	memset(&collect.v[collect.n], 0, sizeof(collect.v[0]));
+	if (!(collect.v[collect.n].path = strdup(path)))
+		return -1;
+	collect.n++;
+	return 0;
+}
+
+/* Walk without following symlinks: a link never leads out of the tree. */
+static int walk_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_F && is_module_name(path) && add_job(path) < 0) {
+		collect.oom = 1;
+		return 1;
+	}
+	if (type == FTW_DNR)
+		util_warn("%s: cannot read directory, skipped", path);
+	return 0;
+}
+
+static int job_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sign_job *)a)->path, ((const struct sign_job *)b)->path);
+}
+
+static int collect_paths(char **paths, int n)
+{
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *real = NULL;
+		struct stat st;
+
+		/* A module named through a symlink: sign the file it points to and
+		 * keep the link (renaming over the link would replace it). */
+		if (lstat(paths[i], &st) == 0 && S_ISLNK(st.st_mode) && !(real = realpath(paths[i], NULL))) {
+			util_err("%s: %s", paths[i], strerror(errno));
+			return -1;
+		}
+		if (stat(paths[i], &st) < 0) {
+			util_err("%s: %s", paths[i], strerror(errno));
+			return -1;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (nftw(paths[i], walk_cb, 16, FTW_PHYS) != 0 || collect.oom) {
+				util_err("%s: cannot walk: %s", paths[i], collect.oom ? "out of memory" : strerror(errno));
+				return -1;
+			}
+		} else if (add_job(real ? real : paths[i]) < 0) {
+			util_err("out of memory");
+			return -1;
+		}
+	}
+	if (collect.n)
+		qsort(collect.v, collect.n, sizeof(collect.v[0]), job_cmp);
+	return 0;
+}
+
+/* ---- one module ---- */
+
+#define NOTE(j, ...) snprintf((j)->note, sizeof((j)->note), __VA_ARGS__)
+
+static int signed_by_us(const struct sign_ctx *c, const unsigned char *data, size_t len,
+			const struct trailer *t, const char *path)
+{
+	struct verify_opts opts = { .trusted = c->trusted };
+	struct verify_result res;
+
+	if (verify_cms(&opts, data, t->body_len, data + t->body_len, t->sig_len, path, &res) < 0)
+		return 0;
+	(void)len;
+	return res.verdict == VERIFY_OK;
+}
+
+static void sign_one(const struct sign_ctx *c, struct sign_job *j)
+{
+	_cleanup_(fileio_buf_freep) struct fileio_buf f = { 0 };
+	_cleanup_free_ unsigned char *plain = NULL, *der = NULL, *packed = NULL, *joined = NULL;
+	const unsigned char *data;
+	size_t len, body, der_len = 0, packed_len = 0;
+	enum compress_format fmt;
+	struct trailer t;
+	unsigned nsigs = 0;
+	uint8_t tail[TRAILER_LEN];
+
+	j->outcome = OUT_FAILED;
+	if (fileio_read(j->path, &f) < 0)
+		return;
+	fmt = compress_detect(f.data, f.len);
+	if (fmt != COMPRESS_NONE) {
+		size_t plain_len;
+
+		if (compress_decompress(fmt, f.data, f.len, COMPRESS_DEFAULT_CAP, &plain, &plain_len, j->path) < 0)
+			return;
+		data = plain;
+		len = plain_len;
+	} else {
+		data = f.data;
+		len = f.len;
+	}
+	if (len < 4 || memcmp(data, "\177ELF", 4) != 0) {
+		util_err("%s: %s", j->path, len ? "not an ELF file, not a kernel module" : "empty file, not a kernel module");
+		return;
+	}
+
+	enum trailer_status st = trailer_parse(data, len, &t);
+	struct module m = { .path = j->path, .file = { .data = (unsigned char *)data, .len = len } };
+
+	body = module_unsigned_len(&m, &nsigs);
+	if (nsigs && !body) {
+		util_err("%s: malformed signature trailer (%s); not touching it", j->path, t.why);
+		return;
+	}
+	if (nsigs == 1 && st == TRAILER_OK && signed_by_us(c, data, len, &t, j->path)) {
+		j->outcome = OUT_SKIPPED;
+		NOTE(j, "already signed by this key");
+		return;
+	}
+	if (nsigs > 1)
+		NOTE(j, "replaced %u stacked signatures", nsigs);
+	else if (nsigs == 1 && st != TRAILER_OK)
+		NOTE(j, "replaced a malformed signature");
+	else if (nsigs == 1)
+		NOTE(j, "replaced a signature by another key");
+
+	if (cmssign_sign(c->key, c->cert, hashalg_md(c->hash), false, data, body, j->path, &der, &der_len) < 0)
+		return;
+	if (der_len > UINT32_MAX)
+		return;
+	trailer_build(tail, (uint32_t)der_len);
+
+	struct iovec iov[3] = { { (void *)data, body }, { der, der_len }, { tail, sizeof(tail) } };
+	int iovcnt = 3;
+
+	if (fmt != COMPRESS_NONE) {
+		size_t total = body + der_len + sizeof(tail);
+
+		if (!(joined = malloc(total))) {
+			util_err("%s: out of memory", j->path);
+			return;
+		}
+		memcpy(joined, data, body);
+		memcpy(joined + body, der, der_len);
+		memcpy(joined + body + der_len, tail, sizeof(tail));
+		if (compress_compress(fmt, joined, total, &packed, &packed_len, j->path) < 0)
+			return;
+		iov[0] = (struct iovec){ packed, packed_len };
+		iovcnt = 1;
+	}
+	if (fileio_replace(j->path, iov, iovcnt, f.st.st_mode, &f.st) < 0)
+		return;
+	j->outcome = nsigs ? OUT_RESIGNED : OUT_SIGNED;
+}
+
+/* ---- workers and progress ---- */
+
+static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void show_progress(struct sign_ctx *c, size_t done)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&progress_lock);
+	if (done == c->njobs || (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= 100) {
+		last = now;
+		flockfile(stderr);
+		fprintf(stderr, "\rmodsign: signing %zu/%zu modules", done, c->njobs);
+		funlockfile(stderr);
+	}
+	pthread_mutex_unlock(&progress_lock);
+}
+
+static void *worker(void *arg)
+{
+	struct sign_ctx *c = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&c->next, 1)) < c->njobs) {
+		sign_one(c, &c->jobs[i]);
+		size_t done = atomic_fetch_add(&c->done, 1) + 1;
+
+		if (c->progress)
+			show_progress(c, done);
+	}
+	return NULL;
+}
+
+static int run_jobs(struct sign_ctx *c, long nthreads)
+{
+	pthread_t tids[256];
+	long n = nthreads;
+
+	if ((size_t)n > c->njobs)
+		n = (long)c->njobs;
+	if (n > 256)
+		n = 256;
+	if (n <= 1) {
+		worker(c);
+		return 0;
+	}
+	for (long i = 0; i < n; i++) {
+		if (pthread_create(&tids[i], NULL, worker, c) != 0) {
+			n = i;
+			break;
+		}
+	}
+	if (n == 0)
+		worker(c);
+	for (long i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static const char sign_usage[] =
+	"Usage: modsign sign [--key KEY] [--cert X509] [--hash HASH]\n"
+	"                    [--kernel-dir DIR | --kver KVER] [-j N] [-q] PATH...\n";
+
+/* The hash: --hash, else the kernel's CONFIG_MODULE_SIG_HASH, else sha512. */
+static const struct hashalg *choose_hash(const char *opt, const char *kdir, const char *kver, int quiet)
+{
+	_cleanup_free_ char *tree = NULL, *value = NULL;
+	const char *from = NULL;
+	struct utsname u;
+
+	if (opt) {
+		const struct hashalg *h = hashalg_by_name(opt);
+
+		if (!h)
+			util_err("%s: unknown hash algorithm (expected one of: %s)", opt, hashalg_list());
+		return h;
+	}
+	if (kdir) {
+		tree = strdup(kdir);
+	} else {
+		if (!kver && uname(&u) == 0)
+			kver = u.release;
+		tree = kver ? kconfig_tree_of(kver) : NULL;
+	}
+	if (tree && kconfig_get(tree, "CONFIG_MODULE_SIG_HASH", &value, &from) > 0) {
+		const struct hashalg *h = hashalg_by_name(value);
+
+		if (!h)
+			util_err("%s/%s: CONFIG_MODULE_SIG_HASH=%s is not a hash modsign can sign with", tree, from, value);
+		return h;
+	}
+	if (!quiet)
+		util_warn("no CONFIG_MODULE_SIG_HASH in %s; signing with %s", tree ? tree : "(no kernel tree)",
+			  SIGN_DEFAULT_HASH);
+	return hashalg_by_name(SIGN_DEFAULT_HASH);
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'K' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "hash", required_argument, NULL, 'H' },
+		{ "kernel-dir", required_argument, NULL, 'D' },
+		{ "kver", required_argument, NULL, 'V' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key_path = NULL, *cert_path = NULL, *hash_opt = NULL, *kdir = NULL, *kver = NULL;
+	_cleanup_pkey_ EVP_PKEY *key = NULL;
+	_cleanup_x509_ X509 *cert = NULL;
+	_cleanup_free_ char *dir = NULL;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	int quiet = 0, opt;
+	size_t count[OUT__MAX] = { 0 };
+
+	while ((opt = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'K': key_path = optarg; break;
+		case 'C': cert_path = optarg; break;
+		case 'H': hash_opt = optarg; break;
+		case 'D': kdir = optarg; break;
+		case 'V': kver = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'j': {
+			char *end;
+
+			jobs = strtol(optarg, &end, 10);
+			if (*end || jobs < 1 || jobs > 256) {
+				util_err("-j %s: expected a number from 1 to 256", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'h': fputs(sign_usage, stdout); return EXIT_OK;
+		default: fputs(sign_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc || (kdir && kver) || (cert_path && !key_path)) {
+		if (kdir && kver)
+			util_err("--kernel-dir and --kver exclude each other");
+		else if (cert_path && !key_path)
+			util_err("--cert needs --key (without --key the managed key is used)");
+		fputs(sign_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (jobs < 1)
+		jobs = 1;
+
+	const struct hashalg *hash = choose_hash(hash_opt, kdir, kver, quiet);
+	if (!hash)
+		return EXIT_ERR;
+
+	if (key_path) {
+		if (key_load_private(key_path, &key) < 0 || key_load_cert(cert_path ? cert_path : key_path, &cert) < 0 ||
+		    key_check_pair(key, cert, key_path, cert_path ? cert_path : key_path) < 0)
+			return EXIT_ERR;
+	} else {
+		if (!(dir = keystore_dir()) || keystore_open(dir, &key, &cert) < 0)
+			return EXIT_ERR;
+	}
+
+	if (collect_paths(argv + optind, argc - optind) < 0)
+		return EXIT_ERR;
+
+	_cleanup_x509_stack_ STACK_OF(X509) *trusted = sk_X509_new_null();
+	if (!trusted || !X509_up_ref(cert) || !sk_X509_push(trusted, cert))
+		return EXIT_ERR;
+
+	struct sign_ctx c = {
+		.key = key, .cert = cert, .trusted = trusted, .hash = hash,
+		.jobs = collect.v, .njobs = collect.n,
+		.progress = isatty(STDERR_FILENO) && collect.n > 1,
+	};
+	if (collect.n == 0 && !quiet)
+		util_warn("no modules (*.ko, *.ko.gz, *.ko.xz, *.ko.zst) found");
+	run_jobs(&c, jobs);
+	if (c.progress)
+		fputs("\r\033[K", stderr);
+
+	for (size_t i = 0; i < collect.n; i++) {
+		struct sign_job *j = &collect.v[i];
+
+		count[j->outcome]++;
+		if (!quiet || j->outcome == OUT_FAILED)
+			printf("%s: %s%s%s%s\n", outcome_names[j->outcome], j->path,
+			       j->note[0] ? " (" : "", j->note, j->note[0] ? ")" : "");
+		free(j->path);
+	}
+	free(collect.v);
+	collect.v = NULL;
+	collect.n = collect.cap = 0;
+	if (!quiet || count[OUT_FAILED])
+		printf("%zu signed, %zu skipped, %zu re-signed, %zu failed\n", count[OUT_SIGNED],
+		       count[OUT_SKIPPED], count[OUT_RESIGNED], count[OUT_FAILED]);
+	return count[OUT_FAILED] ? EXIT_ERR : EXIT_OK;
+}
