@@ -23,7 +23,7 @@ OBJS := $(SRCS:signer/%.c=$(BUILD)/obj/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_OBJS := $(SRCS:signer/%.c=$(BUILD)/san/%.o)
 
-.PHONY: all asan check demo install clean fixtures shellcheck test deps
+.PHONY: all asan check demo install install-dkms clean fixtures shellcheck test deps test-bins
 all: $(BUILD)/modsign $(BUILD)/sign-file
 
 $(BUILD)/obj/%.o: signer/%.c $(HDRS) Makefile
@@ -46,6 +46,18 @@ $(BUILD)/asan/modsign: $(SAN_OBJS)
 	$(CC) $(SAN_FLAGS) -o $@ $(SAN_OBJS) $(LIBS)
 	ln -sf modsign $(BUILD)/asan/sign-file
 
+# Unit tests of signer/compress.c (test/compress.bats runs them): the test
+# program links every signer object but main.o.  build/asan/test-compress is
+# the sanitizer variant, used when MODSIGN_BIN is build/asan/modsign.
+LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+SAN_LIB_OBJS := $(filter-out $(BUILD)/san/main.o,$(SAN_OBJS))
+test-bins: $(BUILD)/test-compress $(BUILD)/asan/test-compress
+$(BUILD)/test-compress: test/c/test_compress.c $(LIB_OBJS) $(HDRS) Makefile
+	$(CC) $(ALL_CFLAGS) -Isigner $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+$(BUILD)/asan/test-compress: test/c/test_compress.c $(SAN_LIB_OBJS) $(HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Isigner $(LDFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(LIBS)
+
 # The demo module, built with Kbuild against installed kernel headers.
 fixtures:
 	@test/build-fixtures $(BUILD)
@@ -56,7 +68,7 @@ deps:
 shellcheck:
 	shellcheck -x $$(scripts/list-shell-scripts)
 
-check: deps all asan fixtures
+check: deps all asan test-bins fixtures
 	@scripts/run-tests $(BUILD)
 
 test: check
@@ -70,6 +82,19 @@ install: all
 	ln -sf modsign $(DESTDIR)$(BINDIR)/sign-file
 	install -m 0644 x509/*.genkey $(DESTDIR)$(DATADIR)/
 	install -m 0644 man/modsign.1 $(DESTDIR)$(MANDIR)/man1/modsign.1
+	install -m 0755 kbuild/modsign-modules-install $(DESTDIR)$(BINDIR)/modsign-modules-install
+	install -m 0644 kbuild/modsign.mk $(DESTDIR)$(DATADIR)/modsign.mk
+	install -d $(DESTDIR)$(DATADIR)/dkms-hooks/framework.conf.d
+	install -m 0755 dkms-hooks/modsign-post-build $(DESTDIR)$(DATADIR)/dkms-hooks/modsign-post-build
+	install -m 0644 dkms-hooks/framework.conf.d/modsign.conf $(DESTDIR)$(DATADIR)/dkms-hooks/framework.conf.d/modsign.conf
+
+# DKMS signs every module with modsign's managed key (see dkms-hooks/README.md).
+# The key is created first, so that DKMS never generates its own over it.
+install-dkms: install
+	test -n "$(DESTDIR)" || test -e /var/lib/modsign/signing_key.pem || $(BINDIR)/modsign keygen /var/lib/modsign
+	install -d $(DESTDIR)/etc/dkms/framework.conf.d
+	sed 's|/usr/local/bin/modsign|$(BINDIR)/modsign|g' dkms-hooks/framework.conf.d/modsign.conf >$(DESTDIR)/etc/dkms/framework.conf.d/modsign.conf
+	chmod 0644 $(DESTDIR)/etc/dkms/framework.conf.d/modsign.conf
 
 clean:
 	rm -rf $(BUILD)

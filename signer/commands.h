@@ -10,5 +10,7 @@ int cmd_verify(int argc, char **argv);    /* verify.c */
 int cmd_info(int argc, char **argv);      /* info.c */
 int cmd_strip(int argc, char **argv);     /* strip.c */
 int cmd_sign(int argc, char **argv);      /* sign.c */
+int cmd_status(int argc, char **argv);    /* status.c */
+int cmd_enroll(int argc, char **argv);    /* enroll.c */
 
 #endif

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,60 +122,354 @@ static int fsync_parent(const char *path)
 	return 0;
 }
 
-/* Write iov to a new temporary file next to dest; returns its fd. */
-static int write_temp(const char *dest, const struct iovec *iov, int iovcnt,
-		      mode_t mode, const struct stat *owner, char **tmp_out)
+int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const struct stat *owner)
 {
-	_cleanup_free_ char *tmp = NULL;
-	int fd, saved;
+	int saved;
 
-	if (asprintf(&tmp, "%s.~modsign~XXXXXX", dest) < 0) {
+	*t = (struct fileio_tmp){ .fd = -1, .dest = dest };
+	if (asprintf(&t->path, "%s.~modsign~XXXXXX", dest) < 0) {
+		t->path = NULL;
 		util_err("%s: out of memory", dest);
 		return -1;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
+	t->fd = mkostemp(t->path, O_CLOEXEC);
+	if (t->fd < 0) {
 		util_err("%s: cannot create temporary file: %s", dest, strerror(errno));
+		free(t->path);
+		t->path = NULL;
 		return -1;
 	}
-	if (owner && fchown(fd, owner->st_uid, owner->st_gid) < 0 && errno != EPERM)
-		goto fail;
-	if (fchmod(fd, mode & 07777) < 0)
-		goto fail;
-	if (write_all(fd, iov, iovcnt) < 0)
-		goto fail;
-	if (fsync(fd) < 0)
-		goto fail;
-	*tmp_out = TAKE_PTR(tmp);
-	return fd;
-fail:
-	saved = errno;
-	close(fd);
-	unlink(tmp);
-	util_err("%s: cannot write: %s", dest, strerror(saved));
-	return -1;
+	if ((owner && fchown(t->fd, owner->st_uid, owner->st_gid) < 0 && errno != EPERM) ||
+	    fchmod(t->fd, mode & 07777) < 0 || fstat(t->fd, &t->st) < 0) {
+		saved = errno;
+		fileio_tmp_discard(t);
+		util_err("%s: cannot write: %s", dest, strerror(saved));
+		return -1;
+	}
+	return 0;
+}
+
+int fileio_tmp_write(struct fileio_tmp *t, const struct iovec *iov, int iovcnt)
+{
+	if (write_all(t->fd, iov, iovcnt) < 0) {
+		int saved = errno;
+
+		fileio_tmp_discard(t);
+		util_err("%s: cannot write: %s", t->dest, strerror(saved));
+		return -1;
+	}
+	for (int i = 0; i < iovcnt; i++)
+		t->len += iov[i].iov_len;
+	return 0;
+}
+
+void fileio_tmp_discard(struct fileio_tmp *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->path)
+		unlink(t->path);
+	free(t->path);
+	t->fd = -1;
+	t->path = NULL;
+}
+
+int fileio_tmp_commit(struct fileio_tmp *t)
+{
+	int saved;
+
+	if (fsync(t->fd) < 0) {
+		saved = errno;
+		fileio_tmp_discard(t);
+		util_err("%s: cannot write: %s", t->dest, strerror(saved));
+		return -1;
+	}
+	if (close(t->fd) < 0 || rename(t->path, t->dest) < 0) {
+		saved = errno;
+		t->fd = -1;
+		fileio_tmp_discard(t);
+		util_err("%s: cannot replace: %s", t->dest, strerror(saved));
+		return -1;
+	}
+	t->fd = -1;
+	free(t->path);
+	t->path = NULL;
+	if (fsync_parent(t->dest) < 0) {
+		util_err("%s: cannot sync directory: %s", t->dest, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Write iov to a new temporary file next to dest (synced); returns its fd. */
+static int write_temp(const char *dest, const struct iovec *iov, int iovcnt,
+		      mode_t mode, const struct stat *owner, char **tmp_out)
+{
+	struct fileio_tmp t;
+	int saved;
+
+	if (fileio_tmp_open(&t, dest, mode, owner) < 0 || fileio_tmp_write(&t, iov, iovcnt) < 0)
+		return -1;
+	if (fsync(t.fd) < 0) {
+		saved = errno;
+		fileio_tmp_discard(&t);
+		util_err("%s: cannot write: %s", dest, strerror(saved));
+		return -1;
+	}
+	*tmp_out = TAKE_PTR(t.path);
+	return t.fd;
 }
 
 int fileio_replace(const char *dest, const struct iovec *iov, int iovcnt,
 		   mode_t mode, const struct stat *owner)
 {
-	_cleanup_free_ char *tmp = NULL;
-	int fd = write_temp(dest, iov, iovcnt, mode, owner, &tmp);
+	struct fileio_tmp t;
 
-	if (fd < 0)
+	if (fileio_tmp_open(&t, dest, mode, owner) < 0 || fileio_tmp_write(&t, iov, iovcnt) < 0)
 		return -1;
-	if (close(fd) < 0 || rename(tmp, dest) < 0) {
-		int saved = errno;
+	return fileio_tmp_commit(&t);
+}
 
-		unlink(tmp);
-		util_err("%s: cannot replace: %s", dest, strerror(saved));
+/* ---- batches ---- */
+
+struct batch_entry {
+	char *tmp, *dest;
+	dev_t dev;
+	size_t len;
+	int *status;
+};
+
+struct batch_list {
+	struct batch_entry *v;
+	size_t n, cap, bytes;
+};
+
+struct fileio_batch {
+	pthread_mutex_t lock;
+	pthread_cond_t more, room;
+	struct batch_list pending;  /* written and closed, waiting for the thread */
+	struct batch_list renamed;  /* renamed, durable at the next syncfs (thread only) */
+	bool closing, threaded;
+	pthread_t thread;
+	int failed;
+};
+
+static void entry_fail(struct fileio_batch *b, struct batch_entry *e, const char *what, int err)
+{
+	util_err("%s: %s: %s", e->dest, what, strerror(err));
+	if (e->tmp)
+		unlink(e->tmp);
+	*e->status = -1;
+	b->failed = 1;
+}
+
+static void entry_free(struct batch_entry *e)
+{
+	free(e->tmp);
+	free(e->dest);
+	e->tmp = e->dest = NULL;
+}
+
+/* syncfs() the filesystem holding path, through its directory: 0 or an errno. */
+static int sync_fs_of(const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	_cleanup_close_ int dfd = -1;
+
+	if (!copy)
+		return ENOMEM;
+	dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno;
+	return syncfs(dfd) < 0 ? errno : 0;
+}
+
+/* Sync every filesystem that entries of the lists live on; a failure fails
+ * the entries on that filesystem (each printed). */
+static void batch_sync(struct fileio_batch *b, struct batch_list *a, struct batch_list *c)
+{
+	struct batch_list *lists[2] = { a, c };
+	dev_t done[8];
+	size_t ndone = 0;
+
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			struct batch_entry *e = &lists[l]->v[i];
+			bool seen = false;
+			int err;
+
+			if (!e->dest)
+				continue;
+			for (size_t k = 0; k < ndone; k++)
+				seen = seen || done[k] == e->dev;
+			if (seen)
+				continue;
+			err = sync_fs_of(e->tmp ? e->tmp : e->dest);
+			if (ndone < sizeof(done) / sizeof(done[0]))
+				done[ndone++] = e->dev;
+			if (!err)
+				continue;
+			for (int m = 0; m < 2; m++) {
+				for (size_t j = 0; j < lists[m]->n; j++) {
+					struct batch_entry *f = &lists[m]->v[j];
+
+					if (f->dest && f->dev == e->dev) {
+						entry_fail(b, f, "cannot sync", err);
+						entry_free(f);
+					}
+				}
+			}
+		}
+	}
+}
+
+static void list_free(struct batch_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		entry_free(&l->v[i]);
+	free(l->v);
+	*l = (struct batch_list){ 0 };
+}
+
+/* Data of `work` durable (and the previous renames), then rename it. */
+static void batch_commit(struct fileio_batch *b, struct batch_list *work)
+{
+	batch_sync(b, work, &b->renamed);
+	list_free(&b->renamed);
+	for (size_t i = 0; i < work->n; i++) {
+		struct batch_entry *e = &work->v[i];
+
+		if (!e->dest)
+			continue;
+		if (rename(e->tmp, e->dest) < 0) {
+			entry_fail(b, e, "cannot replace", errno);
+			entry_free(e);
+			continue;
+		}
+		free(e->tmp);
+		e->tmp = NULL;
+	}
+	b->renamed = *work;
+	*work = (struct batch_list){ 0 };
+}
+
+static void *batch_thread(void *arg)
+{
+	struct fileio_batch *b = arg;
+	struct batch_list work;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (!b->pending.n && !b->closing)
+			pthread_cond_wait(&b->more, &b->lock);
+		if (!b->pending.n)
+			break;
+		work = b->pending;
+		b->pending = (struct batch_list){ 0 };
+		pthread_cond_broadcast(&b->room);
+		pthread_mutex_unlock(&b->lock);
+		batch_commit(b, &work);
+		pthread_mutex_lock(&b->lock);
+	}
+	pthread_mutex_unlock(&b->lock);
+	/* The last renames. */
+	batch_sync(b, &b->renamed, &(struct batch_list){ 0 });
+	list_free(&b->renamed);
+	return NULL;
+}
+
+struct fileio_batch *fileio_batch_new(void)
+{
+	struct fileio_batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->more, NULL);
+	pthread_cond_init(&b->room, NULL);
+	/* Without the thread, every file is committed on its own. */
+	b->threaded = pthread_create(&b->thread, NULL, batch_thread, b) == 0;
+	return b;
+}
+
+int fileio_batch_add(struct fileio_batch *b, struct fileio_tmp *t, int *status)
+{
+	struct batch_entry e = { .dev = t->st.st_dev, .len = t->len, .status = status };
+	int saved;
+
+	if (!b || !b->threaded)
+		return fileio_tmp_commit(t);
+	if (!(e.dest = strdup(t->dest))) {
+		fileio_tmp_discard(t);
+		util_err("%s: out of memory", t->dest);
 		return -1;
 	}
-	if (fsync_parent(dest) < 0) {
-		util_err("%s: cannot sync directory: %s", dest, strerror(errno));
+	saved = close(t->fd) < 0 ? errno : 0;
+	t->fd = -1;
+	if (saved) {
+		fileio_tmp_discard(t);
+		util_err("%s: cannot write: %s", t->dest, strerror(saved));
+		free(e.dest);
 		return -1;
 	}
+	e.tmp = TAKE_PTR(t->path);
+
+	pthread_mutex_lock(&b->lock);
+	while (b->pending.n >= FILEIO_BATCH_MAX_FILES ||
+	       (b->pending.n && b->pending.bytes + e.len > FILEIO_BATCH_MAX_BYTES))
+		pthread_cond_wait(&b->room, &b->lock);
+	if (b->pending.n == b->pending.cap) {
+		size_t cap = b->pending.cap ? 2 * b->pending.cap : 64;
+		struct batch_entry *v = realloc(b->pending.v, cap * sizeof(*v));
+
+		if (!v) {
+			pthread_mutex_unlock(&b->lock);
+			unlink(e.tmp);
+			util_err("%s: out of memory", e.dest);
+			entry_free(&e);
+			return -1;
+		}
+		b->pending.v = v;
+		b->pending.cap = cap;
+	}
+	b->pending.v[b->pending.n++] = e;
+	b->pending.bytes += e.len;
+	pthread_cond_signal(&b->more);
+	pthread_mutex_unlock(&b->lock);
 	return 0;
+}
+
+int fileio_batch_replace(struct fileio_batch *b, const char *dest, const struct iovec *iov, int iovcnt,
+			 mode_t mode, const struct stat *owner, int *status)
+{
+	struct fileio_tmp t;
+
+	if (!b)
+		return fileio_replace(dest, iov, iovcnt, mode, owner);
+	if (fileio_tmp_open(&t, dest, mode, owner) < 0 || fileio_tmp_write(&t, iov, iovcnt) < 0)
+		return -1;
+	return fileio_batch_add(b, &t, status);
+}
+
+int fileio_batch_finish(struct fileio_batch *b)
+{
+	int failed;
+
+	if (!b)
+		return 0;
+	if (b->threaded) {
+		pthread_mutex_lock(&b->lock);
+		b->closing = true;
+		pthread_cond_signal(&b->more);
+		pthread_mutex_unlock(&b->lock);
+		pthread_join(b->thread, NULL);
+	}
+	failed = b->failed;
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->more);
+	pthread_cond_destroy(&b->room);
+	free(b);
+	return failed ? -1 : 0;
 }
 
 int fileio_create_new(const char *dest, const struct iovec *iov, int iovcnt,

@@ -33,6 +33,63 @@ int fileio_replace(const char *dest, const struct iovec *iov, int iovcnt,
 		   mode_t mode, const struct stat *owner);
 
 /*
+ * A temporary file, next to dest, being written to replace dest: for data
+ * produced piece by piece (a module streamed through a small buffer).
+ * fileio_tmp_open() creates it with `mode` (and owner, as above);
+ * fileio_tmp_write() appends; fileio_tmp_commit() does what
+ * fileio_replace() does after writing (fsync, rename, fsync the directory);
+ * fileio_tmp_discard() removes it silently.  Errors are printed naming dest;
+ * after an error the temporary file is already gone.
+ */
+struct fileio_tmp {
+	int fd;
+	char *path;
+	const char *dest;
+	struct stat st; /* of the temporary file, for its filesystem */
+	size_t len;
+};
+
+int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const struct stat *owner);
+int fileio_tmp_write(struct fileio_tmp *t, const struct iovec *iov, int iovcnt);
+int fileio_tmp_commit(struct fileio_tmp *t);
+void fileio_tmp_discard(struct fileio_tmp *t);
+
+/*
+ * A batch of replacements made durable together, for signing many modules:
+ * each file's data is synced before its rename and the renames are synced
+ * before fileio_batch_finish() returns, as with fileio_replace(), but with
+ * one syncfs() per group of files instead of two fsync()s per file.
+ *
+ * fileio_batch_add() takes over a written temporary file (t is left empty)
+ * and returns at once; a background thread syncs the filesystem(s), renames
+ * the files over their destinations, and so on.  If that later fails for a
+ * file, the error is printed naming its destination and *status is set to
+ * -1 (it is left alone otherwise); status must stay valid until
+ * fileio_batch_finish().  At most FILEIO_BATCH_MAX_FILES files or
+ * FILEIO_BATCH_MAX_BYTES bytes wait at a time (adders block beyond that),
+ * which bounds the extra disk space.  Thread-safe.
+ *
+ * Power loss at any moment leaves every destination either as it was or
+ * completely replaced, never partly written (plus, at worst, leftover
+ * "DEST.~modsign~XXXXXX" temporary files); after fileio_batch_finish()
+ * returns 0, every replacement is durable.
+ *
+ * fileio_batch_replace() is fileio_replace() through a batch; with b NULL it
+ * is fileio_replace() itself.
+ */
+#define FILEIO_BATCH_MAX_FILES 256
+#define FILEIO_BATCH_MAX_BYTES (64u << 20)
+
+struct fileio_batch;
+
+struct fileio_batch *fileio_batch_new(void);
+int fileio_batch_add(struct fileio_batch *b, struct fileio_tmp *t, int *status);
+int fileio_batch_replace(struct fileio_batch *b, const char *dest, const struct iovec *iov, int iovcnt,
+			 mode_t mode, const struct stat *owner, int *status);
+/* Wait for every added file, free the batch; 0, or -1 if any file failed. */
+int fileio_batch_finish(struct fileio_batch *b);
+
+/*
  * Create dest, which must not exist, with exactly the given mode: the data is
  * written to a temporary file and hard-linked into place, so dest appears
  * complete or not at all and an existing file is never overwritten

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -33,6 +34,40 @@ static int pin_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
+/* The last key warned about: a key checked (strict) then loaded warns once. */
+static char mode_warned[4096];
+
+/* Judge a private key file's mode bits (st of the file read). */
+static int check_mode(const char *path, const struct stat *st, int strict)
+{
+	const char *allow = getenv(KEY_ALLOW_OPEN_ENV);
+	unsigned mode = st->st_mode & 07777;
+
+	if (!S_ISREG(st->st_mode) || !(mode & 077))
+		return 0;
+	if (strict && !(allow && strcmp(allow, "1") == 0)) {
+		util_err("%s: private key is accessible by others (mode %04o); chmod 600 it "
+			 "(or set " KEY_ALLOW_OPEN_ENV "=1 to use it anyway)", path, mode);
+		return -1;
+	}
+	if (strcmp(mode_warned, path) == 0)
+		return 0;
+	snprintf(mode_warned, sizeof(mode_warned), "%s", path);
+	util_warn("%s: private key is accessible by others (mode %04o); chmod 600 it", path, mode);
+	return 0;
+}
+
+int key_check_private_mode(const char *path, int strict)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		util_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return check_mode(path, &st, strict);
+}
+
 int key_load_private(const char *path, EVP_PKEY **out)
 {
 	_cleanup_(fileio_buf_freep) struct fileio_buf f = { 0 };
@@ -47,6 +82,7 @@ int key_load_private(const char *path, EVP_PKEY **out)
 	}
 	if (fileio_read(path, &f) < 0)
 		return -1;
+	check_mode(path, &f.st, 0);
 	if (f.len == 0) {
 		util_err("%s: empty file, expected a PEM private key", path);
 		return -1;

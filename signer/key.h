@@ -13,6 +13,18 @@
  */
 int key_load_private(const char *path, EVP_PKEY **out);
 
+/*
+ * Like ssh, distrust a private key file that its group or others may read or
+ * write (mode & 077).  key_load_private() warns, once per file:
+ *   "PROG: warning: PATH: private key is accessible by others (mode 0644); chmod 600 it"
+ * key_check_private_mode(path, 1), for the managed key, refuses it (error
+ * printed, -1) unless the environment has MODSIGN_ALLOW_OPEN_KEY=1, in which
+ * case it only warns.  strict = 0 only warns.  -1 also when path cannot be
+ * examined (error printed).
+ */
+#define KEY_ALLOW_OPEN_ENV "MODSIGN_ALLOW_OPEN_KEY"
+int key_check_private_mode(const char *path, int strict);
+
 /* Load the first certificate of a file: DER when it starts 0x30, else PEM. */
 int key_load_cert(const char *path, X509 **out);
 

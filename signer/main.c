@@ -21,9 +21,12 @@ static const struct command commands[] = {
 	{ "sign", cmd_sign,
 	  "[--key KEY] [--cert X509] [--hash HASH] [--kernel-dir DIR | --kver KVER] [-j N] [-q] PATH..." },
 	{ "keygen", cmd_keygen, "[--template FILE] [--hash H] [--days N] DIR" },
-	{ "verify", cmd_verify, "[--cert FILE]... [--keyring DIR] MODULE..." },
+	{ "verify", cmd_verify, "[--cert FILE]... [--keyring DIR]... [--kernel-dir DIR] [--json] [-q] MODULE..." },
 	{ "info", cmd_info, "[--json] MODULE..." },
 	{ "strip", cmd_strip, "MODULE..." },
+	{ "status", cmd_status,
+	  "[--root DIR] [--kver KVER | --kernel-dir DIR] [--cert FILE] [--modules DIR] [--json]" },
+	{ "enroll", cmd_enroll, "[--root DIR] [--cert FILE]" },
 };
 
 static void usage(FILE *out)
@@ -54,6 +57,10 @@ static void usage(FILE *out)
 		"  verify   say whether the kernel would accept each module's signature\n"
 		"  info     print sig_id, signer, sig_key, sig_hashalgo, signature as modinfo does\n"
 		"  strip    remove appended signatures\n"
+		"  status   what decides whether this machine loads a signed module: kernel\n"
+		"           config, Secure Boot, lockdown, sig_enforce, the managed key's MOK\n"
+		"           enrolment, taint\n"
+		"  enroll   request the managed certificate's enrolment as a MOK (mokutil --import)\n"
 		"\n"
 		"Exit status: 0 ok; 1 error; 2 usage; verify: 3 a module would be rejected,\n"
 		"4 a module could not be checked.\n");

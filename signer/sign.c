@@ -8,6 +8,7 @@
  * in the same format and replace the file atomically (mode and owner kept).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -27,6 +28,7 @@
 #include "kconfig.h"
 #include "key.h"
 #include "keystore.h"
+#include "module.h"
 #include "trailer.h"
 #include "util.h"
 #include "verify.h"
@@ -40,6 +42,7 @@ static const char *const outcome_names[OUT__MAX] = { "signed", "skipped", "re-si
 struct sign_job {
 	char *path;
 	enum sign_outcome outcome;
+	int io_err; /* set by the batch when the replacement failed after sign_one */
 	char note[160];
 };
 
@@ -52,6 +55,7 @@ struct sign_ctx {
 	size_t njobs;
 	atomic_size_t next, done;
 	int progress;
+	struct fileio_batch *batch; /* NULL: each file synced on its own */
 };
 
 /* ---- collecting the modules ---- */
@@ -161,10 +165,73 @@ static int signed_by_us(const struct sign_ctx *c, const unsigned char *data, siz
 	return res.verdict == VERIFY_OK;
 }
 
+/*
+ * The common case, a plain unsigned module, streamed: hashed and copied to
+ * the temporary file through one small buffer, so memory does not grow with
+ * the module's size.  Returns 0 when the module is not such a case (the
+ * general path below handles it, errors included), else 1 with the job done.
+ */
+#define SIGN_STREAM_BUF (64 * 1024)
+
+static int __attribute__((unused)) sign_plain(const struct sign_ctx *c, struct sign_job *j)
+{
+	_cleanup_close_ int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ unsigned char *der = NULL;
+	struct cmssign_stream *cs = NULL;
+	struct fileio_tmp t = { .fd = -1 };
+	unsigned char buf[SIGN_STREAM_BUF];
+	uint8_t tail[TRAILER_LEN];
+	size_t der_len = 0, left;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < TRAILER_MAGIC_LEN + 4 ||
+	    pread(fd, buf, 4, 0) != 4 || memcmp(buf, "\177ELF", 4) != 0 ||
+	    pread(fd, buf, TRAILER_MAGIC_LEN, st.st_size - TRAILER_MAGIC_LEN) != TRAILER_MAGIC_LEN ||
+	    memcmp(buf, TRAILER_MAGIC, TRAILER_MAGIC_LEN) == 0)
+		return 0;
+
+	j->outcome = OUT_FAILED;
+	if (cmssign_begin(c->key, c->cert, hashalg_md(c->hash), false, j->path, &cs) < 0)
+		return 1;
+	if (fileio_tmp_open(&t, j->path, st.st_mode, &st) < 0) {
+		cmssign_stream_free(cs);
+		return 1;
+	}
+	for (left = (size_t)st.st_size; left;) {
+		ssize_t n = read(fd, buf, left < sizeof(buf) ? left : sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			util_err("%s: %s", j->path, n ? strerror(errno) : "file shrank while being read");
+			goto fail;
+		}
+		struct iovec v = { buf, (size_t)n };
+
+		if (cmssign_update(cs, buf, (size_t)n) < 0 || fileio_tmp_write(&t, &v, 1) < 0)
+			goto fail;
+		left -= (size_t)n;
+	}
+	if (cmssign_finish(TAKE_PTR(cs), &der, &der_len) < 0 || der_len > UINT32_MAX)
+		goto fail;
+	trailer_build(tail, (uint32_t)der_len);
+
+	struct iovec iov[2] = { { der, der_len }, { tail, sizeof(tail) } };
+
+	if (fileio_tmp_write(&t, iov, 2) < 0 || fileio_batch_add(c->batch, &t, &j->io_err) < 0)
+		return 1;
+	j->outcome = OUT_SIGNED;
+	return 1;
+fail:
+	cmssign_stream_free(cs);
+	fileio_tmp_discard(&t);
+	return 1;
+}
+
 static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 {
-	_cleanup_(fileio_buf_freep) struct fileio_buf f = { 0 };
-	_cleanup_free_ unsigned char *plain = NULL, *der = NULL, *packed = NULL, *joined = NULL;
+	_cleanup_(module_freep) struct module m = { 0 };
+	_cleanup_free_ unsigned char *der = NULL, *packed = NULL, *joined = NULL;
 	const unsigned char *data;
 	size_t len, body, der_len = 0, packed_len = 0;
 	enum compress_format fmt;
@@ -173,28 +240,15 @@ static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 	uint8_t tail[TRAILER_LEN];
 
 	j->outcome = OUT_FAILED;
-	if (fileio_read(j->path, &f) < 0)
+	if (module_load(j->path, &m, MODULE_DECOMPRESS) < 0)
 		return;
-	fmt = compress_detect(f.data, f.len);
-	if (fmt != COMPRESS_NONE) {
-		size_t plain_len;
+	data = m.file.data;
+	len = m.file.len;
+	fmt = m.format;
 
-		if (compress_decompress(fmt, f.data, f.len, COMPRESS_DEFAULT_CAP, &plain, &plain_len, j->path) < 0)
-			return;
-		data = plain;
-		len = plain_len;
-	} else {
-		data = f.data;
-		len = f.len;
-	}
-	if (len < 4 || memcmp(data, "\177ELF", 4) != 0) {
-		util_err("%s: %s", j->path, len ? "not an ELF file, not a kernel module" : "empty file, not a kernel module");
-		return;
-	}
+	enum trailer_status st = m.sig;
 
-	enum trailer_status st = trailer_parse(data, len, &t);
-	struct module m = { .path = j->path, .file = { .data = (unsigned char *)data, .len = len } };
-
+	t = m.tr;
 	body = module_unsigned_len(&m, &nsigs);
 	if (nsigs && !body) {
 		util_err("%s: malformed signature trailer (%s); not touching it", j->path, t.why);
@@ -236,7 +290,7 @@ static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 		iov[0] = (struct iovec){ packed, packed_len };
 		iovcnt = 1;
 	}
-	if (fileio_replace(j->path, iov, iovcnt, f.st.st_mode, &f.st) < 0)
+	if (fileio_batch_replace(c->batch, j->path, iov, iovcnt, m.file.st.st_mode, &m.file.st, &j->io_err) < 0)
 		return;
 	j->outcome = nsigs ? OUT_RESIGNED : OUT_SIGNED;
 }
@@ -423,13 +477,17 @@ int cmd_sign(int argc, char **argv)
 	};
 	if (collect.n == 0 && !quiet)
 		util_warn("no modules (*.ko, *.ko.gz, *.ko.xz, *.ko.zst) found");
+	c.batch = fileio_batch_new(); /* NULL (no memory): each file synced on its own */
 	run_jobs(&c, jobs);
+	fileio_batch_finish(c.batch);
 	if (c.progress)
 		fputs("\r\033[K", stderr);
 
 	for (size_t i = 0; i < collect.n; i++) {
 		struct sign_job *j = &collect.v[i];
 
+		if (j->io_err)
+			j->outcome = OUT_FAILED;
 		count[j->outcome]++;
 		if (!quiet || j->outcome == OUT_FAILED)
 			printf("%s: %s%s%s%s\n", outcome_names[j->outcome], j->path,

@@ -103,7 +103,9 @@ int signfile_main(int argc, char **argv)
 		return EXIT_ERR;
 	}
 
-	if (module_load(module_path, &m) < 0)
+	if (!raw_sig && strncmp(hash->name, "sha3", 4) == 0)
+		util_warn("%s: kernels before 6.7 refuse module signatures made with %s", module_path, hash->name);
+	if (module_load(module_path, &m, MODULE_RAW) < 0)
 		return EXIT_ERR;
 	if (m.sig != TRAILER_NONE)
 		util_warn("%s: already signed; appending another signature as sign-file does "

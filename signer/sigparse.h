@@ -70,6 +70,8 @@ struct sigparse_modinfo {
  */
 int sigparse_modinfo(const uint8_t *data, size_t len, struct sigparse_modinfo *mi);
 void sigparse_modinfo_free(struct sigparse_modinfo *mi);
+/* Whether modinfo names a PKCS#7 digest (md4 ... sha512, sm3; not SHA-3). */
+bool sigparse_modinfo_knows_digest(int nid);
 static inline void sigparse_modinfo_freep(struct sigparse_modinfo *mi) { sigparse_modinfo_free(mi); }
 
 /*

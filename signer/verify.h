@@ -3,6 +3,7 @@
 #ifndef MODSIGN_VERIFY_H
 #define MODSIGN_VERIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/x509.h>
@@ -18,15 +19,31 @@ enum verify_verdict {
 	VERIFY_REJECTED,    /* EKEYREJECTED: bad signature, or a form the kernel refuses */
 };
 
+/* What a particular kernel build can check (from its .config). */
+struct verify_kernel {
+	const char *tree;    /* for messages */
+	bool sha1, sha256, sha512; /* CONFIG_CRYPTO_SHA1/SHA256 (+sha224)/SHA512 (+sha384) */
+	bool rsa, ecdsa;     /* CONFIG_CRYPTO_RSA, CONFIG_CRYPTO_ECDSA */
+};
+
+/* Read TREE's include/config/auto.conf or .config; -1 (error printed) if neither. */
+int verify_kernel_load(const char *tree, struct verify_kernel *k);
+
 struct verify_opts {
 	STACK_OF(X509) *trusted; /* the certificates the kernel would trust */
+	const struct verify_kernel *kernel; /* NULL: a kernel with every algorithm */
 };
 
 struct verify_result {
 	enum verify_verdict verdict;
-	int kernel_errno;  /* 0, ENODATA, EBADMSG, ENOPKG, ENOKEY, EKEYREJECTED */
+	int kernel_errno;  /* 0, ENODATA, EBADMSG, ENOPKG, ENOKEY, EKEYREJECTED,
+			      or EINVAL / EMSGSIZE (both VERIFY_MALFORMED) */
 	char reason[256];  /* why, in the kernel's words where it has some */
 	X509 *signer;      /* borrowed from opts->trusted when found */
+	char signer_name[192]; /* OK: CN of the certificate that signed;
+				  NOKEY: how the signature names its signer */
+	const char *hash;  /* digest of the (first accepted) signature, or NULL */
+	char note[128];    /* OK: remark, e.g. an expired certificate; else "" */
 };
 
 /*
@@ -44,5 +61,8 @@ int verify_module(const struct verify_opts *opts, const struct module *m,
 
 /* "ok", "unsigned", "malformed", "unsupported", "no-key", "bad-signature" */
 const char *verify_verdict_name(enum verify_verdict v);
+
+/* "ENOKEY" for an errno the kernel's module loader returns; "" for 0. */
+const char *verify_errno_name(int err);
 
 #endif

@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: MIT */
+#include "compress.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "util.h"
+
+/*
+ * One compression or decompression: the output buffer, which grows with
+ * the data and never beyond `limit` bytes, and what diagnostics name.
+ */
+struct job {
+	unsigned char *p;
+	size_t len;        /* bytes produced */
+	size_t size;       /* bytes allocated */
+	size_t limit;      /* largest allocation: cap + 1 when decompressing */
+	size_t cap;        /* largest output; SIZE_MAX when compressing */
+	const char *what;  /* the input, usually a file name */
+	const char *name;  /* the format's name */
+};
+
+struct format {
+	const char *name;
+	const char *suffix;
+	int (*decompress)(struct job *j, const unsigned char *in, size_t n);
+	int (*compress)(struct job *j, const unsigned char *in, size_t n);
+	/* an upper bound of the compressed size, to allocate once */
+	size_t (*bound)(size_t n);
+};
+
+/* Magic bytes: a file starts with bytes[i] under mask[i]. */
+struct magic {
+	enum compress_format fmt;
+	size_t len;
+	unsigned char bytes[6];
+	unsigned char mask[6];
+};
+
+static const struct magic magics[] = {
+	{ COMPRESS_GZIP, 2, { 0x1f, 0x8b }, { 0xff, 0xff } },
+	{ COMPRESS_XZ, 6, { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+	{ COMPRESS_ZSTD, 4, { 0x28, 0xb5, 0x2f, 0xfd }, { 0xff, 0xff, 0xff, 0xff } },
+	/* a skippable frame: 0x184D2A50..0x184D2A5F, little-endian */
+	{ COMPRESS_ZSTD, 4, { 0x50, 0x2a, 0x4d, 0x18 }, { 0xf0, 0xff, 0xff, 0xff } },
+};
+
+#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+#define DECOMPRESS_MIN_ALLOC ((size_t)64 * 1024)
+/* Memory liblzma may use to decompress: enough for every xz preset
+ * (-9: 64 MiB dictionary) whatever the cap. */
+#define XZ_MIN_MEMLIMIT ((uint64_t)256 << 20)
+
+static bool magic_matches(const struct magic *m, const unsigned char *p, size_t n)
+{
+	if (n < m->len)
+		return false;
+	for (size_t i = 0; i < m->len; i++)
+		if ((p[i] & m->mask[i]) != m->bytes[i])
+			return false;
+	return true;
+}
+
+/* Does p[0..n) start a member of fmt? */
+static bool format_starts(enum compress_format fmt, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < N_ELEMENTS(magics); i++)
+		if (magics[i].fmt == fmt && magic_matches(&magics[i], p, n))
+			return true;
+	return false;
+}
+
+/* Is p[0..n), shorter than fmt's magic, the beginning of it? */
+static bool format_prefix(enum compress_format fmt, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < N_ELEMENTS(magics); i++) {
+		const struct magic *m = &magics[i];
+		size_t k;
+
+		if (m->fmt != fmt || n >= m->len)
+			continue;
+		for (k = 0; k < n && (p[k] & m->mask[k]) == m->bytes[k]; k++)
+			;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
+enum compress_format compress_detect(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < N_ELEMENTS(magics); i++)
+		if (magic_matches(&magics[i], p, n))
+			return magics[i].fmt;
+	return COMPRESS_NONE;
+}
+
+/* ---- diagnostics and the output buffer ---- */
+
+static int job_fail(const struct job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int job_fail(const struct job *j, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	util_err("%s: %s", j->what, msg);
+	return -1;
+}
+
+static int job_exceeds(const struct job *j)
+{
+	return job_fail(j, "decompressed size exceeds %zu bytes", j->cap);
+}
+
+/*
+ * Make room for more output: double the buffer (at least `first` bytes),
+ * never beyond the limit.  A full buffer at the limit means the output is
+ * larger than the cap.
+ */
+static int job_grow(struct job *j, size_t first)
+{
+	size_t want;
+	unsigned char *p;
+
+	if (j->size >= j->limit)
+		return j->cap < j->limit ? job_exceeds(j) : job_fail(j, "out of memory");
+	if (j->size == 0)
+		want = first ? first : 1;
+	else
+		want = j->size > SIZE_MAX / 2 ? SIZE_MAX : j->size * 2;
+	if (want > j->limit)
+		want = j->limit;
+	p = realloc(j->p, want);
+	if (!p)
+		return job_fail(j, "out of memory (%zu bytes)", want);
+	j->p = p;
+	j->size = want;
+	return 0;
+}
+
+static int job_ensure_room(struct job *j)
+{
+	return j->len < j->size ? 0 : job_grow(j, DECOMPRESS_MIN_ALLOC);
+}
+
+static int fail_truncated(const struct job *j)
+{
+	return job_fail(j, "truncated %s data (unexpected end of input)", j->name);
+}
+
+static int fail_garbage(const struct job *j)
+{
+	return job_fail(j, "trailing garbage after %s data", j->name);
+}
+
+/* ---- none: a copy ---- */
+
+static int none_copy(struct job *j, const unsigned char *in, size_t n)
+{
+	if (n > j->cap)
+		return job_exceeds(j);
+	if (job_grow(j, n) < 0)
+		return -1;
+	if (n)
+		memcpy(j->p, in, n);
+	j->len = n;
+	return 0;
+}
+
+static size_t none_bound(size_t n)
+{
+	return n;
+}
+
+/* ---- gzip (zlib) ---- */
+
+/* zlib counts in uInt: feed larger buffers in pieces. */
+static uInt z_chunk(size_t n)
+{
+	return n > UINT_MAX ? UINT_MAX : (uInt)n;
+}
+
+static int gzip_decompress(struct job *j, const unsigned char *in, size_t n)
+{
+	z_stream s = { 0 };
+	size_t pos = 0;
+	int ret = -1;
+
+	/* 15 + 16: a gzip wrapper, with header and CRC32/ISIZE checks */
+	if (inflateInit2(&s, 15 + 16) != Z_OK)
+		return job_fail(j, "cannot initialise zlib: %s", s.msg ? s.msg : "out of memory");
+	for (;;) {
+		int rc;
+
+		if (job_ensure_room(j) < 0)
+			goto out;
+		s.next_in = (Bytef *)(uintptr_t)(in + pos);
+		s.avail_in = z_chunk(n - pos);
+		s.next_out = j->p + j->len;
+		s.avail_out = z_chunk(j->size - j->len);
+		rc = inflate(&s, Z_NO_FLUSH);
+		pos = (size_t)(s.next_in - in);
+		j->len = (size_t)(s.next_out - j->p);
+
+		if (rc == Z_STREAM_END) {
+			/* one member done: more may follow, as gzip -d reads them */
+			if (pos == n)
+				break;
+			if (!format_starts(COMPRESS_GZIP, in + pos, n - pos)) {
+				if (format_prefix(COMPRESS_GZIP, in + pos, n - pos))
+					fail_truncated(j);
+				else
+					fail_garbage(j);
+				goto out;
+			}
+			if (inflateReset(&s) != Z_OK) {
+				job_fail(j, "cannot reset zlib");
+				goto out;
+			}
+			continue;
+		}
+		if (rc == Z_OK)
+			continue;
+		if (rc == Z_BUF_ERROR && j->len == j->size)
+			continue; /* output full: grow */
+		if (rc == Z_BUF_ERROR && pos == n) {
+			fail_truncated(j);
+			goto out;
+		}
+		if (rc == Z_MEM_ERROR)
+			job_fail(j, "out of memory");
+		else
+			job_fail(j, "corrupt gzip data: %s", s.msg ? s.msg : zError(rc));
+		goto out;
+	}
+	ret = 0;
+out:
+	inflateEnd(&s);
+	return ret;
+}
+
+static int gzip_compress(struct job *j, const unsigned char *in, size_t n)
+{
+	/* as `gzip -n`: no name, no comment, mtime 0, OS 3 (Unix) */
+	gz_header h = { .os = 3 };
+	z_stream s = { 0 };
+	size_t pos = 0;
+	int ret = -1;
+
+	if (deflateInit2(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return job_fail(j, "cannot initialise zlib: %s", s.msg ? s.msg : "out of memory");
+	if (deflateSetHeader(&s, &h) != Z_OK) {
+		job_fail(j, "cannot set the gzip header");
+		goto out;
+	}
+	for (;;) {
+		size_t left = n - pos;
+		int rc;
+
+		if (job_ensure_room(j) < 0)
+			goto out;
+		s.next_in = (Bytef *)(uintptr_t)(in + pos);
+		s.avail_in = z_chunk(left);
+		s.next_out = j->p + j->len;
+		s.avail_out = z_chunk(j->size - j->len);
+		rc = deflate(&s, left <= UINT_MAX ? Z_FINISH : Z_NO_FLUSH);
+		pos = (size_t)(s.next_in - in);
+		j->len = (size_t)(s.next_out - j->p);
+		if (rc == Z_STREAM_END)
+			break;
+		if (rc != Z_OK && !(rc == Z_BUF_ERROR && j->len == j->size)) {
+			job_fail(j, "gzip compression failed: %s", s.msg ? s.msg : zError(rc));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	deflateEnd(&s);
+	return ret;
+}
+
+static size_t gzip_bound(size_t n)
+{
+	/* deflateBound() of zlib's stored-block worst case, plus the gzip
+	 * header (10) and trailer (8) */
+	if (n > SIZE_MAX / 2)
+		return n; /* grown as needed */
+	return n + (n >> 12) + (n >> 14) + (n >> 25) + 13 + 18;
+}
+
+/* ---- xz (liblzma) ---- */
+
+static const char *lzma_reason(lzma_ret rc)
+{
+	switch (rc) {
+	case LZMA_MEM_ERROR: return "out of memory";
+	case LZMA_MEMLIMIT_ERROR: return "memory usage limit reached";
+	case LZMA_FORMAT_ERROR: return "file format not recognized";
+	case LZMA_OPTIONS_ERROR: return "unsupported options";
+	case LZMA_DATA_ERROR: return "compressed data is corrupt";
+	case LZMA_BUF_ERROR: return "unexpected end of input";
+	case LZMA_UNSUPPORTED_CHECK: return "unsupported integrity check";
+	case LZMA_PROG_ERROR: return "internal error";
+	default: return "unknown error";
+	}
+}
+
+/* Decode one xz stream from in[*pos..n), advancing *pos past it. */
+static int xz_decode_stream(struct job *j, const unsigned char *in, size_t n, size_t *pos)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	uint64_t memlimit = j->cap > XZ_MIN_MEMLIMIT ? j->cap : XZ_MIN_MEMLIMIT;
+	lzma_ret rc;
+	int ret = -1;
+
+	/* The dictionary is allocated at the size the header declares (up to
+	 * 4 GiB): limit it to the cap, or to what xz -9 needs when the cap is
+	 * small. */
+	rc = lzma_stream_decoder(&s, memlimit, 0);
+	if (rc != LZMA_OK)
+		return job_fail(j, "cannot initialise liblzma: %s", lzma_reason(rc));
+	for (;;) {
+		if (job_ensure_room(j) < 0)
+			goto out;
+		s.next_in = in + *pos;
+		s.avail_in = n - *pos;
+		s.next_out = j->p + j->len;
+		s.avail_out = j->size - j->len;
+		rc = lzma_code(&s, LZMA_FINISH);
+		*pos = (size_t)(s.next_in - in);
+		j->len = (size_t)(s.next_out - j->p);
+		if (rc == LZMA_STREAM_END)
+			break;
+		if (rc == LZMA_OK)
+			continue;
+		if (rc == LZMA_BUF_ERROR && j->len == j->size)
+			continue; /* output full: grow */
+		if (rc == LZMA_BUF_ERROR && *pos == n) {
+			fail_truncated(j);
+			goto out;
+		}
+		if (rc == LZMA_MEM_ERROR)
+			job_fail(j, "out of memory");
+		else if (rc == LZMA_MEMLIMIT_ERROR)
+			job_fail(j, "xz data needs %llu MiB of memory to decompress, more than the limit of %llu MiB",
+				 (unsigned long long)(lzma_memusage(&s) >> 20),
+				 (unsigned long long)(memlimit >> 20));
+		else
+			job_fail(j, "corrupt xz data: %s", lzma_reason(rc));
+		goto out;
+	}
+	ret = 0;
+out:
+	lzma_end(&s);
+	return ret;
+}
+
+static int xz_decompress(struct job *j, const unsigned char *in, size_t n)
+{
+	size_t pos = 0;
+
+	/* Streams, each optionally followed by stream padding (zero bytes, a
+	 * multiple of 4), as `xz -d` reads concatenated files. */
+	for (;;) {
+		size_t zeros;
+
+		if (xz_decode_stream(j, in, n, &pos) < 0)
+			return -1;
+		for (zeros = 0; pos + zeros < n && in[pos + zeros] == 0; zeros++)
+			;
+		if (zeros % 4 != 0)
+			return fail_garbage(j);
+		pos += zeros;
+		if (pos == n)
+			return 0;
+		if (!format_starts(COMPRESS_XZ, in + pos, n - pos))
+			return format_prefix(COMPRESS_XZ, in + pos, n - pos) ?
+				fail_truncated(j) : fail_garbage(j);
+	}
+}
+
+static int xz_compress(struct job *j, const unsigned char *in, size_t n)
+{
+	/* as `xz --check=crc32 --lzma2=dict=1MiB`: preset 6, 1 MiB dictionary */
+	lzma_options_lzma opt;
+	lzma_filter filters[] = {
+		{ .id = LZMA_FILTER_LZMA2, .options = &opt },
+		{ .id = LZMA_VLI_UNKNOWN, .options = NULL },
+	};
+	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_ret rc;
+	size_t pos = 0;
+	int ret = -1;
+
+	if (lzma_lzma_preset(&opt, 6))
+		return job_fail(j, "cannot set the xz preset");
+	opt.dict_size = 1U << 20;
+	rc = lzma_stream_encoder(&s, filters, LZMA_CHECK_CRC32);
+	if (rc != LZMA_OK)
+		return job_fail(j, "cannot initialise liblzma: %s", lzma_reason(rc));
+	for (;;) {
+		if (job_ensure_room(j) < 0)
+			goto out;
+		s.next_in = in + pos;
+		s.avail_in = n - pos;
+		s.next_out = j->p + j->len;
+		s.avail_out = j->size - j->len;
+		rc = lzma_code(&s, LZMA_FINISH);
+		pos = (size_t)(s.next_in - in);
+		j->len = (size_t)(s.next_out - j->p);
+		if (rc == LZMA_STREAM_END)
+			break;
+		if (rc != LZMA_OK && !(rc == LZMA_BUF_ERROR && j->len == j->size)) {
+			job_fail(j, "xz compression failed: %s", lzma_reason(rc));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	lzma_end(&s);
+	return ret;
+}
+
+static size_t xz_bound(size_t n)
+{
+	size_t b = lzma_stream_buffer_bound(n);
+
+	return b ? b : n;
+}
+
+/* ---- zstd (libzstd) ---- */
+
+static void zstd_dctx_freep(ZSTD_DCtx **d) { ZSTD_freeDCtx(*d); }
+static void zstd_cctx_freep(ZSTD_CCtx **c) { ZSTD_freeCCtx(*c); }
+
+static int zstd_decompress(struct job *j, const unsigned char *in, size_t n)
+{
+	_cleanup_(zstd_dctx_freep) ZSTD_DCtx *d = ZSTD_createDCtx();
+	ZSTD_inBuffer ib = { in, n, 0 };
+
+	/* the default window limit (128 MiB) is the zstd tool's too */
+	if (!d)
+		return job_fail(j, "cannot initialise libzstd: out of memory");
+	for (;;) {
+		ZSTD_outBuffer ob;
+		size_t rc;
+
+		if (job_ensure_room(j) < 0)
+			return -1;
+		ob = (ZSTD_outBuffer){ j->p, j->size, j->len };
+		rc = ZSTD_decompressStream(d, &ob, &ib);
+		j->len = ob.pos;
+		if (ZSTD_isError(rc))
+			return job_fail(j, "corrupt zstd data: %s", ZSTD_getErrorName(rc));
+		if (rc == 0) {
+			/* a frame done and flushed: more frames may follow */
+			if (ib.pos == ib.size)
+				return 0;
+			if (!format_starts(COMPRESS_ZSTD, in + ib.pos, n - ib.pos))
+				return format_prefix(COMPRESS_ZSTD, in + ib.pos, n - ib.pos) ?
+					fail_truncated(j) : fail_garbage(j);
+			continue;
+		}
+		/* room left for output and no input left, but the frame wants more */
+		if (ib.pos == ib.size && ob.pos < ob.size)
+			return fail_truncated(j);
+	}
+}
+
+static int zstd_set(struct job *j, ZSTD_CCtx *c, ZSTD_cParameter param, int value)
+{
+	size_t rc = ZSTD_CCtx_setParameter(c, param, value);
+
+	if (ZSTD_isError(rc))
+		return job_fail(j, "cannot set a zstd parameter: %s", ZSTD_getErrorName(rc));
+	return 0;
+}
+
+static int zstd_compress(struct job *j, const unsigned char *in, size_t n)
+{
+	_cleanup_(zstd_cctx_freep) ZSTD_CCtx *c = ZSTD_createCCtx();
+	ZSTD_inBuffer ib = { in, n, 0 };
+	size_t rc;
+
+	if (!c)
+		return job_fail(j, "cannot initialise libzstd: out of memory");
+	/* as the zstd tool: level 3, content size and checksum in the frame */
+	if (zstd_set(j, c, ZSTD_c_compressionLevel, 3) < 0 ||
+	    zstd_set(j, c, ZSTD_c_checksumFlag, 1) < 0 ||
+	    zstd_set(j, c, ZSTD_c_contentSizeFlag, 1) < 0)
+		return -1;
+	/*
+	 * The zstd tool (and Kbuild's `zstd -T0`) compresses in multi-threaded
+	 * mode, whose output is the same for any number of workers but not the
+	 * same as single-threaded mode beyond one job (inputs over ~8 MiB).
+	 * One worker gives byte-identical output; a libzstd built without
+	 * threads refuses the parameter and compresses single-threaded.
+	 */
+	(void)ZSTD_CCtx_setParameter(c, ZSTD_c_nbWorkers, 1);
+	rc = ZSTD_CCtx_setPledgedSrcSize(c, n);
+	if (ZSTD_isError(rc))
+		return job_fail(j, "zstd compression failed: %s", ZSTD_getErrorName(rc));
+	do {
+		ZSTD_outBuffer ob;
+
+		if (job_ensure_room(j) < 0)
+			return -1;
+		ob = (ZSTD_outBuffer){ j->p, j->size, j->len };
+		rc = ZSTD_compressStream2(c, &ob, &ib, ZSTD_e_end);
+		j->len = ob.pos;
+		if (ZSTD_isError(rc))
+			return job_fail(j, "zstd compression failed: %s", ZSTD_getErrorName(rc));
+	} while (rc != 0);
+	return 0;
+}
+
+static size_t zstd_bound(size_t n)
+{
+	size_t b = ZSTD_compressBound(n);
+
+	return ZSTD_isError(b) ? n : b;
+}
+
+/* ---- the table ---- */
+
+static const struct format formats[] = {
+	[COMPRESS_NONE] = { "none", "", none_copy, none_copy, none_bound },
+	[COMPRESS_GZIP] = { "gzip", ".gz", gzip_decompress, gzip_compress, gzip_bound },
+	[COMPRESS_XZ] = { "xz", ".xz", xz_decompress, xz_compress, xz_bound },
+	[COMPRESS_ZSTD] = { "zstd", ".zst", zstd_decompress, zstd_compress, zstd_bound },
+};
+
+static const struct format *format_get(enum compress_format fmt)
+{
+	return (size_t)fmt < N_ELEMENTS(formats) ? &formats[fmt] : NULL;
+}
+
+const char *compress_name(enum compress_format fmt)
+{
+	const struct format *f = format_get(fmt);
+
+	return f ? f->name : "unknown";
+}
+
+const char *compress_suffix(enum compress_format fmt)
+{
+	const struct format *f = format_get(fmt);
+
+	return f ? f->suffix : "";
+}
+
+enum compress_format compress_from_name(const char *path)
+{
+	size_t len = path ? strlen(path) : 0;
+
+	for (size_t i = 0; i < N_ELEMENTS(formats); i++) {
+		size_t sl = strlen(formats[i].suffix);
+
+		if (sl && len > sl && strcmp(path + len - sl, formats[i].suffix) == 0)
+			return (enum compress_format)i;
+	}
+	return COMPRESS_NONE;
+}
+
+/* Run one direction of a format; hand the buffer over on success. */
+static int run(enum compress_format fmt, bool decompress, const unsigned char *in, size_t n,
+	       size_t cap, unsigned char **out, size_t *out_len, const char *what)
+{
+	const struct format *f = format_get(fmt);
+	struct job j = {
+		.cap = cap,
+		.limit = cap < SIZE_MAX ? cap + 1 : SIZE_MAX,
+		.what = what ? what : "(input)",
+	};
+	int rc;
+
+	if (!f)
+		return job_fail(&j, "unknown compression format %d", (int)fmt);
+	j.name = f->name;
+	if (!in)
+		in = (const unsigned char *)""; /* n is 0: no NULL arithmetic */
+	if (decompress && fmt != COMPRESS_NONE && !format_starts(fmt, in, n)) {
+		if (format_prefix(fmt, in, n))
+			return fail_truncated(&j);
+		return job_fail(&j, "not %s data (no %s magic)", f->name, f->name);
+	}
+	if (!decompress && fmt != COMPRESS_NONE && job_grow(&j, f->bound(n)) < 0)
+		return -1;
+	rc = decompress ? f->decompress(&j, in, n) : f->compress(&j, in, n);
+	if (rc == 0 && j.len > j.cap)
+		rc = job_exceeds(&j);
+	if (rc == 0 && !j.p)
+		rc = job_grow(&j, 1); /* an empty result is still a buffer */
+	if (rc < 0) {
+		free(j.p);
+		return -1;
+	}
+	if (j.size - j.len > j.size / 4) {
+		/* give back what the bound or the last doubling overestimated */
+		unsigned char *p = realloc(j.p, j.len ? j.len : 1);
+
+		if (p)
+			j.p = p;
+	}
+	*out = TAKE_PTR(j.p);
+	*out_len = j.len;
+	return 0;
+}
+
+int compress_decompress(enum compress_format fmt, const unsigned char *in, size_t n,
+			size_t cap, unsigned char **out, size_t *out_len, const char *what)
+{
+	return run(fmt, true, in, n, cap, out, out_len, what);
+}
+
+int compress_compress(enum compress_format fmt, const unsigned char *in, size_t n,
+		      unsigned char **out, size_t *out_len, const char *what)
+{
+	return run(fmt, false, in, n, SIZE_MAX, out, out_len, what);
+}
