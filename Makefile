@@ -14,7 +14,7 @@ CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 COMPRESS_LIBS := $(shell $(PKG_CONFIG) --libs zlib liblzma libzstd 2>/dev/null || echo -lz -llzma -lzstd)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(CRYPTO_CFLAGS) -pthread \
-	-DMODSIGN_DATADIR='"$(DATADIR)"' -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
+	-include $(BUILD)/config.h -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 LIBS := $(CRYPTO_LIBS) $(COMPRESS_LIBS) -pthread
 
 SRCS := $(sort $(wildcard signer/*.c))
@@ -23,10 +23,19 @@ OBJS := $(SRCS:signer/%.c=$(BUILD)/obj/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_OBJS := $(SRCS:signer/%.c=$(BUILD)/san/%.o)
 
-.PHONY: all asan check demo install install-dkms clean fixtures shellcheck test deps test-bins
+# (FORCE is phony too)
+.PHONY: FORCE bench bench-short check-kernel all asan check demo install install-dkms clean fixtures shellcheck test deps test-bins
 all: $(BUILD)/modsign $(BUILD)/sign-file
 
-$(BUILD)/obj/%.o: signer/%.c $(HDRS) Makefile
+# Installation paths compiled in; rewritten only when they change, so that
+# `make install PREFIX=/usr` rebuilds what depends on them.
+$(BUILD)/config.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define MODSIGN_DATADIR "%s"\n' '$(DATADIR)' >$@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+FORCE:
+
+$(BUILD)/obj/%.o: signer/%.c $(HDRS) Makefile $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -38,7 +47,7 @@ $(BUILD)/sign-file: $(BUILD)/modsign
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build, run by 'make check'.
 asan: $(BUILD)/asan/modsign
-$(BUILD)/san/%.o: signer/%.c $(HDRS) Makefile
+$(BUILD)/san/%.o: signer/%.c $(HDRS) Makefile $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -c -o $@ $<
 $(BUILD)/asan/modsign: $(SAN_OBJS)
@@ -95,6 +104,18 @@ install-dkms: install
 	install -d $(DESTDIR)/etc/dkms/framework.conf.d
 	sed 's|/usr/local/bin/modsign|$(BINDIR)/modsign|g' dkms-hooks/framework.conf.d/modsign.conf >$(DESTDIR)/etc/dkms/framework.conf.d/modsign.conf
 	chmod 0644 $(DESTDIR)/etc/dkms/framework.conf.d/modsign.conf
+
+# End to end with a real Linux 6.1 kernel under QEMU (test/kernel.bats,
+# test/qemu/README.md); also part of 'make check'.  The first run builds the
+# kernel into ~/.cache/modsign (minutes); later runs only boot.
+check-kernel: deps all
+	@SUITES=test/kernel.bats scripts/run-tests $(BUILD)
+
+# Performance benchmark of issue 5 (not a test; see bench/README.md).
+bench: all
+	MODSIGN_BIN=$(BUILD)/modsign bench/run
+bench-short: all
+	MODSIGN_BIN=$(BUILD)/modsign bench/run --short
 
 clean:
 	rm -rf $(BUILD)

@@ -82,7 +82,6 @@ int key_load_private(const char *path, EVP_PKEY **out)
 	}
 	if (fileio_read(path, &f) < 0)
 		return -1;
-	check_mode(path, &f.st, 0);
 	if (f.len == 0) {
 		util_err("%s: empty file, expected a PEM private key", path);
 		return -1;
@@ -107,6 +106,7 @@ int key_load_private(const char *path, EVP_PKEY **out)
 		}
 		return -1;
 	}
+	check_mode(path, &f.st, 0); /* about a file that does hold a private key */
 	*out = k;
 	return 0;
 }

@@ -31,8 +31,8 @@ sf-trailer-marker-5|sf|marker5.ko|1|not an ELF file, not a kernel module$
 sf-directory|sf|dir.ko|1|is a directory$
 sf-symlink-loop|sf|loop.ko|1|Too many levels of symbolic links$
 sf-fifo|sf|fifo.ko|1|not a regular file
-sf-sparse-4g|sf|sparse.ko|1|(too large|not an ELF file)
-sf-xz-garbage|sf|garbage.ko.xz|1|not an ELF file, not a kernel module$
+sf-sparse-4g|sf|sparse.ko|1|(file too large|not an ELF file)
+sf-xz-garbage|sf|garbage.ko.xz|1|(xz-compressed module: sign-file mode signs only uncompressed modules|not an ELF file, not a kernel module$)
 sf-cert-is-a-key|sfcert|key-only.pem|1|no X.509 certificate found
 sf-cert-random|sfcert|random.crt|1|no X.509 certificate found
 sf-cert-empty|sfcert|empty.crt|1|empty file, expected an X.509 certificate$

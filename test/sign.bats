@@ -277,3 +277,16 @@ assert_verifies() {
 	run -1 --separate-stderr modsign sign --hash md5 m.ko
 	assert_match "$stderr" "md5: unknown hash algorithm"
 }
+
+@test "on a terminal a progress line is shown on stderr; nothing extra when it is not a terminal" {
+	require_cmd script bsdutils
+	for d in tty notty; do
+		mkdir "$BATS_TEST_TMPDIR/$d"
+		for i in 1 2 3 4 5 6; do cp "$DEMO_KO" "$BATS_TEST_TMPDIR/$d/m$i.ko"; done
+	done
+	run -0 script -qec "$MODSIGN_BIN sign --key $TEST_KEYS/rsa2048.pem --hash sha256 -j 2 $BATS_TEST_TMPDIR/tty" /dev/null
+	assert_match "$output" "modsign: signing 6/6 modules"
+	run -0 --separate-stderr modsign sign --key "$TEST_KEYS/rsa2048.pem" --hash sha256 -j 2 "$BATS_TEST_TMPDIR/notty"
+	assert_equal "$stderr" "" "stderr"
+	assert_equal "${lines[-1]}" "6 signed, 0 skipped, 0 re-signed, 0 failed"
+}
