@@ -67,6 +67,9 @@ $(BUILD)/asan/test-compress: test/c/test_compress.c $(SAN_LIB_OBJS) $(HDRS) Make
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Isigner $(LDFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(LIBS)
 
+# libFuzzer harnesses (test/fuzz/README.md): fuzz-bins, fuzz-smoke, fuzz.
+include test/fuzz/fuzz.mk
+
 # The demo module, built with Kbuild against installed kernel headers.
 fixtures:
 	@test/build-fixtures $(BUILD)

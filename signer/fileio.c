@@ -21,7 +21,8 @@ int fileio_read(const char *path, struct fileio_buf *out)
 	unsigned char *data;
 	size_t done = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		util_err("%s: %s", path, strerror(errno));
 		return -1;
@@ -38,8 +39,9 @@ int fileio_read(const char *path, struct fileio_buf *out)
 		util_err("%s: not a regular file", path);
 		return -1;
 	}
-	if ((unsigned long long)st.st_size > (unsigned long long)SIZE_MAX / 2) {
-		util_err("%s: file too large", path);
+	if ((unsigned long long)st.st_size > FILEIO_MAX_SIZE) {
+		util_err("%s: file too large (%lld bytes, more than %llu)", path,
+			 (long long)st.st_size, (unsigned long long)FILEIO_MAX_SIZE);
 		return -1;
 	}
 	data = malloc(st.st_size ? (size_t)st.st_size : 1);

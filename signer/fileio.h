@@ -15,7 +15,15 @@ struct fileio_buf {
 };
 
 /*
- * Read a whole regular file.  On error prints "PROG: PATH: reason" and
+ * The largest file fileio_read() reads: 1 GiB, the decompression cap
+ * (COMPRESS_DEFAULT_CAP).  A larger "module", key or certificate is refused
+ * at once instead of being read into memory.
+ */
+#define FILEIO_MAX_SIZE ((unsigned long long)1 << 30)
+
+/*
+ * Read a whole regular file (at most FILEIO_MAX_SIZE bytes).  On error
+ * prints "PROG: PATH: reason" and
  * returns -1.  A directory or other non-regular file is an error.
  */
 int fileio_read(const char *path, struct fileio_buf *out);

@@ -181,63 +181,9 @@ static int print_text(const char *path, const struct info_rec *r)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	size_t n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
-/* A JSON string (RFC 8259); bytes that are not UTF-8 become U+FFFD. */
 static void json_string(const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-
-	if (!str) {
-		fputs("null", stdout);
-		return;
-	}
-	putchar('"');
-	while (*s) {
-		size_t n = utf8_seq(s);
-
-		if (*s == '"' || *s == '\\') {
-			printf("\\%c", *s);
-		} else if (*s == '\n') {
-			fputs("\\n", stdout);
-		} else if (*s == '\t') {
-			fputs("\\t", stdout);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			printf("\\u%04x", *s);
-		} else if (n == 0) {
-			fputs("\\ufffd", stdout);
-			n = 1;
-		} else {
-			fwrite(s, 1, n, stdout);
-		}
-		s += n ? n : 1;
-	}
-	putchar('"');
+	util_json_string(stdout, str);
 }
 
 static void json_member(const char *key, const char *value, bool last)

@@ -143,6 +143,10 @@ int keystore_open(const char *dir, EVP_PKEY **key, X509 **cert)
 	}
 	flock(fd, LOCK_UN);
 
+	/* A managed key others can read is refused (MODSIGN_ALLOW_OPEN_KEY=1 overrides). */
+	if (key_check_private_mode(pem, 1) < 0)
+		return -1;
+
 	if (key_load_private(pem, key) < 0)
 		return -1;
 	if (key_load_cert(der, cert) < 0 || key_check_pair(*key, *cert, pem, der) < 0) {

@@ -173,9 +173,9 @@ static int signed_by_us(const struct sign_ctx *c, const unsigned char *data, siz
  */
 #define SIGN_STREAM_BUF (64 * 1024)
 
-static int __attribute__((unused)) sign_plain(const struct sign_ctx *c, struct sign_job *j)
+static int sign_plain(const struct sign_ctx *c, struct sign_job *j)
 {
-	_cleanup_close_ int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	_cleanup_free_ unsigned char *der = NULL;
 	struct cmssign_stream *cs = NULL;
 	struct fileio_tmp t = { .fd = -1 };
@@ -239,6 +239,8 @@ static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 	unsigned nsigs = 0;
 	uint8_t tail[TRAILER_LEN];
 
+	if (sign_plain(c, j))
+		return; /* a plain unsigned module, streamed */
 	j->outcome = OUT_FAILED;
 	if (module_load(j->path, &m, MODULE_DECOMPRESS) < 0)
 		return;

@@ -176,7 +176,8 @@ void sigparse_free(struct sigparse *sp)
  * The module_signature fields as kmod numbers them (the kernel 3.7 enums
  * that describe the format): algo, hash and id_type index these names.
  */
-static const char *const modinfo_algo[] = { "DSA", "RSA" };
+/* only its size is used */
+static const char *const modinfo_algo[] __attribute__((unused)) = { "DSA", "RSA" };
 static const char *const modinfo_hash[] = {
 	"md4", "md5", "sha1", "rmd160", "sha256", "sha384", "sha512", "sha224", "sm3",
 };

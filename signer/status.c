@@ -1048,35 +1048,9 @@ struct out {
 	bool sections; /* a text section was printed */
 };
 
-/* A JSON string: UTF-8 kept, control characters and invalid bytes escaped. */
 static void json_string(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	putchar('"');
-	while (*p) {
-		unsigned char c = *p;
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-			   (c & 0xf8) == 0xf0 ? 4 : 0;
-		bool ok = n > 0 && !(n == 2 && c < 0xc2);
-
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (!ok) {
-			fputs("\\ufffd", stdout);
-			p++;
-		} else if (c == '"' || c == '\\') {
-			printf("\\%c", c);
-			p++;
-		} else if (c < 0x20) {
-			printf("\\u%04x", c);
-			p++;
-		} else {
-			fwrite(p, 1, n, stdout);
-			p += n;
-		}
-	}
-	putchar('"');
+	util_json_string(stdout, s);
 }
 
 static void json_key(struct out *o, const char *key)

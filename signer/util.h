@@ -42,6 +42,12 @@ void util_ossl_drain(char *buf, size_t size);
 /* Free and zero a secret string. */
 void util_secret_free(char *s);
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
+size_t util_utf8_len(const unsigned char *s);
+/* A JSON string (RFC 8259), or null for NULL; bytes that are not UTF-8
+ * become U+FFFD. */
+void util_json_string(FILE *out, const char *s);
+
 /* Hex with colons, as kmod's modinfo prints keys and signatures. */
 char *util_hex_colon(const unsigned char *p, size_t n);
 

@@ -833,54 +833,9 @@ static void put_text(FILE *out, const char *s)
 	}
 }
 
-/* Length of a valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 static void put_json_str(FILE *out, const char *s)
 {
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	while (*s) {
-		const unsigned char *u = (const unsigned char *)s;
-		size_t n = utf8_len(u);
-
-		if (*u == '"' || *u == '\\')
-			fprintf(out, "\\%c", *u);
-		else if (*u < 0x20 || *u == 0x7f)
-			fprintf(out, "\\u%04x", *u);
-		else if (n)
-			fwrite(s, 1, n, out);
-		else
-			fputs("\\ufffd", out); /* not UTF-8: JSON cannot carry the byte */
-		s += n ? n : 1;
-	}
-	fputc('"', out);
+	util_json_string(out, s);
 }
 
 static void print_text(const char *path, const struct verify_result *r, bool checked)

@@ -252,6 +252,7 @@ assert_verifies() {
 	export MODSIGN_KEY_DIR=$BATS_TEST_TMPDIR/damaged
 	mkdir -m 700 "$MODSIGN_KEY_DIR"
 	echo "garbage" >"$MODSIGN_KEY_DIR/signing_key.pem"
+	chmod 600 "$MODSIGN_KEY_DIR/signing_key.pem"
 	cp "$TEST_KEYS/rsa.der" "$MODSIGN_KEY_DIR/signing_key.x509"
 	m=$(demo_copy)
 	run -1 --separate-stderr modsign sign --hash sha256 "$m"

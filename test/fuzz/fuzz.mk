@@ -9,7 +9,7 @@ FUZZ_NAMES := trailer cms sigparse compress template
 FUZZ_OBJS := $(filter-out $(BUILD)/fuzz/obj/main.o,$(SRCS:signer/%.c=$(BUILD)/fuzz/obj/%.o))
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
-$(BUILD)/fuzz/obj/%.o: signer/%.c $(HDRS) test/fuzz/fuzz.mk
+$(BUILD)/fuzz/obj/%.o: signer/%.c $(HDRS) test/fuzz/fuzz.mk $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 $(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h $(FUZZ_OBJS)
