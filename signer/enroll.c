@@ -51,10 +51,7 @@ static void help(void)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "%s: enroll: ", util_prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'modsign enroll --help')\n");
-	return EXIT_USAGE;
+	return util_usage_error("enroll", fmt, arg);
 }
 
 /* A path as a shell word: bare when it is plainly safe, else single-quoted. */
@@ -293,15 +290,8 @@ int cmd_enroll(int argc, char **argv)
 		case 'h':
 			help();
 			return EXIT_OK;
-		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
-		default:
-			if (optopt) {
-				char s[3] = { '-', (char)optopt, '\0' };
-
-				return usage_error("unknown option '%s'", s);
-			}
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or '?' */
+			return util_getopt_error("enroll", opt, argv);
 		}
 	}
 	if (optind < argc)

@@ -744,10 +744,7 @@ static void help(void)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "%s: keygen: ", util_prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'modsign keygen --help')\n");
-	return EXIT_USAGE;
+	return util_usage_error("keygen", fmt, arg);
 }
 
 enum { OPT_TEMPLATE = 256, OPT_HASH, OPT_DAYS };
@@ -792,15 +789,8 @@ int cmd_keygen(int argc, char **argv)
 		case 'h':
 			help();
 			return EXIT_OK;
-		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
-		default:
-			if (optopt) {
-				char o[3] = { '-', (char)optopt, '\0' };
-
-				return usage_error("unknown option '%s'", o);
-			}
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or '?' */
+			return util_getopt_error("keygen", opt, argv);
 		}
 	}
 	if (argc - optind != 1)

@@ -1448,10 +1448,7 @@ static void help(void)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "%s: status: ", util_prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'modsign status --help')\n");
-	return EXIT_USAGE;
+	return util_usage_error("status", fmt, arg);
 }
 
 enum { OPT_ROOT = 256, OPT_KVER, OPT_KERNEL_DIR, OPT_CERT, OPT_MODULES, OPT_JSON };
@@ -1552,15 +1549,8 @@ int cmd_status(int argc, char **argv)
 		case 'h':
 			help();
 			return EXIT_OK;
-		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
-		default:
-			if (optopt) {
-				char s[3] = { '-', (char)optopt, '\0' };
-
-				return usage_error("unknown option '%s'", s);
-			}
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or '?' */
+			return util_getopt_error("status", opt, argv);
 		}
 	}
 	if (optind < argc)

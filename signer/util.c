@@ -77,6 +77,29 @@ void util_ossl_err(const char *fmt, ...)
 	funlockfile(stderr);
 }
 
+int util_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	flockfile(stderr);
+	fprintf(stderr, "%s: %s: ", util_prog, cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'modsign %s --help')\n", cmd);
+	funlockfile(stderr);
+	return EXIT_USAGE;
+}
+
+int util_getopt_error(const char *cmd, int opt, char **argv)
+{
+	if (opt == ':')
+		return util_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+	if (optopt)
+		return util_usage_error(cmd, "unknown option '-%c'", optopt);
+	return util_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
 void util_secret_free(char *s)
 {
 	if (s) {

@@ -39,6 +39,12 @@ void util_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void util_ossl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Drain OpenSSL's error queue into buf (one line, "; "-separated). */
 void util_ossl_drain(char *buf, size_t size);
+/* A usage error of subcommand cmd: "PROG: CMD: MSG (see 'modsign CMD --help')";
+ * returns EXIT_USAGE. */
+int util_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The usage error for getopt_long()'s ':' or '?', naming the option. */
+int util_getopt_error(const char *cmd, int opt, char **argv);
+
 /* Free and zero a secret string. */
 void util_secret_free(char *s);
 
