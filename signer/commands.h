@@ -12,5 +12,7 @@ int cmd_strip(int argc, char **argv);     /* strip.c */
 int cmd_sign(int argc, char **argv);      /* sign.c */
 int cmd_status(int argc, char **argv);    /* status.c */
 int cmd_enroll(int argc, char **argv);    /* enroll.c */
+int cmd_digest(int argc, char **argv);    /* digest.c */
+int cmd_attach(int argc, char **argv);    /* attach.c */
 
 #endif

@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "[--cert FILE]... [--keyring DIR]... [--kernel-dir DIR] [--json] [-q] MODULE..." },
 	{ "info", cmd_info, "[--json] MODULE..." },
 	{ "strip", cmd_strip, "MODULE..." },
+	{ "digest", cmd_digest, "[--hash H] [--json] [-o FILE] MODULE..." },
+	{ "attach", cmd_attach, "[--cert FILE]... [--keyring DIR]... [--raw [--hash H] [--keyid]] SIG MODULE" },
 	{ "status", cmd_status,
 	  "[--root DIR] [--kver KVER | --kernel-dir DIR] [--cert FILE] [--modules DIR] [--json]" },
 	{ "enroll", cmd_enroll, "[--root DIR] [--cert FILE]" },
@@ -57,13 +59,19 @@ static void usage(FILE *out)
 		"  verify   say whether the kernel would accept each module's signature\n"
 		"  info     print sig_id, signer, sig_key, sig_hashalgo, signature as modinfo does\n"
 		"  strip    remove appended signatures\n"
+		"  digest   print the digest of what a signature covers (the module without\n"
+		"           signatures, decompressed), or write those bytes (-o), for a\n"
+		"           signing service\n"
+		"  attach   append a signature made elsewhere (CMS, or --raw), after checking\n"
+		"           it against the module; exit 3 when it does not verify\n"
 		"  status   what decides whether this machine loads a signed module: kernel\n"
 		"           config, Secure Boot, lockdown, sig_enforce, the managed key's MOK\n"
 		"           enrolment, taint\n"
 		"  enroll   request the managed certificate's enrolment as a MOK (mokutil --import)\n"
 		"\n"
 		"Exit status: 0 ok; 1 error; 2 usage; verify: 3 a module would be rejected,\n"
-		"4 a module could not be checked.\n");
+		"4 a module could not be checked; attach: 3 the signature was rejected,\n"
+		"4 it could not be checked.\n");
 }
 
 int main(int argc, char **argv)

@@ -748,7 +748,7 @@ static void drop_unloadable(const char *path, STACK_OF(X509) *sk, int from)
 	}
 }
 
-static int load_cert_file(const char *path, STACK_OF(X509) *sk)
+int verify_load_certs(const char *path, STACK_OF(X509) *sk)
 {
 	int before = sk_X509_num(sk);
 
@@ -782,7 +782,7 @@ static int keyring_filter(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
-static int load_keyring(const char *dir, STACK_OF(X509) *sk)
+int verify_load_keyring(const char *dir, STACK_OF(X509) *sk)
 {
 	struct dirent **names = NULL;
 	int n, rc = 0, before = sk_X509_num(sk);
@@ -807,7 +807,7 @@ static int load_keyring(const char *dir, STACK_OF(X509) *sk)
 				rc = -1;
 			else if (!looks_like_cert(&f))
 				util_warn("%s: no certificate in it, skipped", path);
-			else if (load_cert_file(path, sk) < 0)
+			else if (verify_load_certs(path, sk) < 0)
 				rc = -1;
 		}
 		free(names[i]);
@@ -906,12 +906,12 @@ int cmd_verify(int argc, char **argv)
 		switch (opt) {
 		case 'c':
 			have_source = true;
-			if (rc == 0 && load_cert_file(optarg, trusted) < 0)
+			if (rc == 0 && verify_load_certs(optarg, trusted) < 0)
 				rc = -1;
 			break;
 		case 'K':
 			have_source = true;
-			if (rc == 0 && load_keyring(optarg, trusted) < 0)
+			if (rc == 0 && verify_load_keyring(optarg, trusted) < 0)
 				rc = -1;
 			break;
 		case OPT_JSON:

@@ -59,6 +59,16 @@ int verify_cms(const struct verify_opts *opts, const unsigned char *body, size_t
 int verify_module(const struct verify_opts *opts, const struct module *m,
 		  struct verify_result *res);
 
+/*
+ * Add the certificates of a PEM (one or more) or DER file, or of every file
+ * of a directory (files without a certificate are skipped with a warning),
+ * to sk, as `verify --cert` and `--keyring` do: a certificate whose key the
+ * kernel could not load is dropped with a warning.  -1 (error printed) when
+ * a file cannot be read or holds no usable certificate.
+ */
+int verify_load_certs(const char *path, STACK_OF(X509) *sk);
+int verify_load_keyring(const char *dir, STACK_OF(X509) *sk);
+
 /* "ok", "unsigned", "malformed", "unsupported", "no-key", "bad-signature" */
 const char *verify_verdict_name(enum verify_verdict v);
 
