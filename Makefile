@@ -11,9 +11,11 @@ BUILD ?= build
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
+# <p11-kit/pkcs11.h> only: PKCS#11 modules are dlopen'ed, nothing is linked.
+P11_CFLAGS := $(shell $(PKG_CONFIG) --cflags p11-kit-1 2>/dev/null || echo -I/usr/include/p11-kit-1)
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 COMPRESS_LIBS := $(shell $(PKG_CONFIG) --libs zlib liblzma libzstd 2>/dev/null || echo -lz -llzma -lzstd)
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(CRYPTO_CFLAGS) -pthread \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(CRYPTO_CFLAGS) $(P11_CFLAGS) -pthread \
 	-include $(BUILD)/config.h -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 LIBS := $(CRYPTO_LIBS) $(COMPRESS_LIBS) -pthread
 

@@ -9,6 +9,8 @@
 #include <openssl/pem.h>
 
 #include "fileio.h"
+#include "p11uri.h"
+#include "pkcs11.h"
 #include "util.h"
 
 struct pin_state {
@@ -61,6 +63,8 @@ int key_check_private_mode(const char *path, int strict)
 {
 	struct stat st;
 
+	if (p11uri_is(path))
+		return 0; /* on a token: no file mode to judge */
 	if (stat(path, &st) < 0) {
 		util_err("%s: %s", path, strerror(errno));
 		return -1;
@@ -76,10 +80,8 @@ int key_load_private(const char *path, EVP_PKEY **out)
 	const char *pin = st.pin;
 	EVP_PKEY *k;
 
-	if (strncmp(path, "pkcs11:", 7) == 0) {
-		util_err("%s: PKCS#11 keys are not supported by this build", path);
-		return -1;
-	}
+	if (p11uri_is(path))
+		return pkcs11_load_key(path, out);
 	if (fileio_read(path, &f) < 0)
 		return -1;
 	if (f.len == 0) {
@@ -173,9 +175,11 @@ static int load(const char *path, STACK_OF(X509) *sk, int first_only)
 
 int key_load_cert(const char *path, X509 **out)
 {
-	_cleanup_x509_stack_ STACK_OF(X509) *sk = sk_X509_new_null();
+	_cleanup_x509_stack_ STACK_OF(X509) *sk = NULL;
 
-	if (!sk) {
+	if (p11uri_is(path))
+		return pkcs11_load_cert(path, out);
+	if (!(sk = sk_X509_new_null())) {
 		util_ossl_err("%s: out of memory", path);
 		return -1;
 	}
@@ -187,15 +191,29 @@ int key_load_cert(const char *path, X509 **out)
 
 int key_load_certs(const char *path, STACK_OF(X509) *sk)
 {
-	return load(path, sk, 0);
+	X509 *x = NULL;
+
+	if (!p11uri_is(path))
+		return load(path, sk, 0);
+	if (pkcs11_load_cert(path, &x) < 0)
+		return -1;
+	if (!sk_X509_push(sk, x)) {
+		X509_free(x);
+		util_ossl_err("out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 int key_check_pair(EVP_PKEY *key, X509 *cert, const char *key_path, const char *cert_path)
 {
 	ERR_clear_error();
 	if (X509_check_private_key(cert, key) != 1) {
+		/* Names shown with any pin-value of a pkcs11: URI redacted. */
+		_cleanup_free_ char *k = p11uri_redact(key_path), *c = p11uri_redact(cert_path);
+
 		ERR_clear_error();
-		util_err("%s: private key does not match the certificate %s", key_path, cert_path);
+		util_err("%s: private key does not match the certificate %s", k ? k : "key", c ? c : "");
 		return -1;
 	}
 	return 0;

@@ -14,10 +14,11 @@
 
 #include "key.h"
 #include "keygen.h"
+#include "p11uri.h"
 #include "util.h"
 
-/* key_dir from the config file, read with OpenSSL's config library. */
-static int config_key_dir(char **out)
+/* A setting of the config file (NULL when unset), read with OpenSSL's config library. */
+static int config_value(const char *name, char **out)
 {
 	const char *path = getenv("MODSIGN_CONFIG");
 	CONF *conf;
@@ -40,14 +41,19 @@ static int config_key_dir(char **out)
 		NCONF_free(conf);
 		return -1;
 	}
-	v = NCONF_get_string(conf, NULL, "key_dir");
+	v = NCONF_get_string(conf, NULL, name);
 	ERR_clear_error();
-	if (v && !(*out = strdup(v))) {
+	if (v && *v && !(*out = strdup(v))) {
 		NCONF_free(conf);
 		return -1;
 	}
 	NCONF_free(conf);
 	return 0;
+}
+
+static int config_key_dir(char **out)
+{
+	return config_value("key_dir", out);
 }
 
 char *keystore_dir(void)
@@ -96,12 +102,47 @@ static int mkdir_private(const char *dir)
 	return 0;
 }
 
+/*
+ * `key = KEY` (a pkcs11: URI or a PEM file) and `cert = X509` in the config
+ * file: a key kept elsewhere, a token most of all, instead of the managed
+ * key directory.  1 when configured (and loaded), 0 when not, -1 on error.
+ */
+static int open_configured(EVP_PKEY **key, X509 **cert)
+{
+	_cleanup_free_ char *k = NULL, *c = NULL;
+	const char *env = getenv("MODSIGN_KEY_DIR");
+
+	if (env && *env)
+		return 0; /* the environment names the managed key's directory */
+	if (config_value("key", &k) < 0 || config_value("cert", &c) < 0)
+		return -1;
+	if (!k) {
+		if (c)
+			util_warn("%s: cert is set but key is not; using the managed key",
+				  getenv("MODSIGN_CONFIG") ? getenv("MODSIGN_CONFIG") : KEYSTORE_DEFAULT_CONFIG);
+		return 0;
+	}
+	if (!p11uri_is(k) && key_check_private_mode(k, 1) < 0)
+		return -1;
+	if (key_load_private(k, key) < 0)
+		return -1;
+	if (key_load_cert(c ? c : k, cert) < 0 || key_check_pair(*key, *cert, k, c ? c : k) < 0) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return -1;
+	}
+	return 1;
+}
+
 int keystore_open(const char *dir, EVP_PKEY **key, X509 **cert)
 {
 	_cleanup_free_ char *lock = NULL, *pem = NULL, *der = NULL;
 	_cleanup_close_ int fd = -1;
 	enum keygen_state state;
+	int r = open_configured(key, cert);
 
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	if (mkdir_private(dir) < 0)
 		return -1;
 	if (asprintf(&lock, "%s/.lock", dir) < 0 ||

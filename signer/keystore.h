@@ -6,6 +6,8 @@
  * ($MODSIGN_CONFIG, default /etc/modsign.conf), else /var/lib/modsign.
  * It holds signing_key.pem (key and certificate, 0600) and
  * signing_key.x509 (the certificate in DER, for mokutil --import).
+ * The config file may instead name a key kept elsewhere, on a token:
+ *   key = pkcs11:token=...;object=...      cert = /path/signing_key.x509
  */
 #ifndef MODSIGN_KEYSTORE_H
 #define MODSIGN_KEYSTORE_H
@@ -20,7 +22,11 @@
 char *keystore_dir(void);
 
 /*
- * Make sure the managed key exists in dir, creating it from the default
+ * When the config file sets `key = KEY` (a pkcs11: URI or a PEM file) and
+ * MODSIGN_KEY_DIR is not set, load that key and `cert = X509` (default:
+ * KEY itself, a certificate on the token for a URI), checked to match, and
+ * leave dir alone.  Otherwise:
+ * make sure the managed key exists in dir, creating it from the default
  * template when neither file exists.  Concurrent callers serialise on
  * dir/.lock, so exactly one key is ever created.  A half-present key (one
  * file missing) is an error: it is never regenerated or overwritten.

@@ -103,7 +103,7 @@ int signfile_main(int argc, char **argv)
 		return EXIT_ERR;
 	}
 
-	if (!raw_sig && strncmp(hash->name, "sha3", 4) == 0)
+	if (!raw_sig && strncmp(hash->name, "sha3-", 5) == 0)
 		util_warn("%s: kernels before 6.7 refuse module signatures made with %s", module_path, hash->name);
 	if (module_load(module_path, &m, MODULE_RAW) < 0)
 		return EXIT_ERR;

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+#include "p11uri.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define REDACTED "REDACTED"
+
+enum attr_kind { A_STR, A_ID, A_SLOT };
+
+struct attr {
+	const char *name;
+	size_t off;     /* offsetof the char * (A_STR) in struct p11uri */
+	enum attr_kind kind;
+	bool plain;     /* identifies the object: kept in p11uri.plain */
+};
+
+#define STR(field, plain) { #field, offsetof(struct p11uri, field), A_STR, plain }
+
+static const struct attr attrs[] = {
+	STR(token, true),
+	STR(manufacturer, true),
+	STR(serial, true),
+	STR(model, true),
+	STR(object, true),
+	{ "id", 0, A_ID, true },
+	{ "slot-id", 0, A_SLOT, true },
+	STR(type, false),
+	{ "pin-value", offsetof(struct p11uri, pin_value), A_STR, false },
+	{ "pin-source", offsetof(struct p11uri, pin_source), A_STR, false },
+	{ "module-path", offsetof(struct p11uri, module_path), A_STR, false },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+bool p11uri_is(const char *s)
+{
+	return s && strncmp(s, P11URI_SCHEME, strlen(P11URI_SCHEME)) == 0;
+}
+
+/* Length of the attribute ending at ';', '&', '?' or the end. */
+static size_t attr_len(const char *s)
+{
+	return strcspn(s, ";&?");
+}
+
+char *p11uri_redact(const char *s)
+{
+	size_t n = strlen(s), cap = n + sizeof(REDACTED) + 1, used = 0;
+	char *out = malloc(cap);
+	const char *p = s;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		size_t len = attr_len(p);
+		static const char key[] = "pin-value=";
+
+		if (len >= sizeof(key) - 1 && strncmp(p, key, sizeof(key) - 1) == 0) {
+			size_t need = used + sizeof(key) - 1 + sizeof(REDACTED) + 2;
+
+			if (need > cap) {
+				char *bigger = realloc(out, cap = need + n);
+
+				if (!bigger) {
+					free(out);
+					return NULL;
+				}
+				out = bigger;
+			}
+			used += (size_t)sprintf(out + used, "%s%s", key, REDACTED);
+		} else {
+			memcpy(out + used, p, len);
+			used += len;
+		}
+		p += len;
+		if (*p)
+			out[used++] = *p++;
+	}
+	out[used] = '\0';
+	return out;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode s[0..len) into a malloc'ed buffer (NUL-terminated too). */
+static int decode(const char *s, size_t len, char **out, size_t *out_len)
+{
+	char *d = malloc(len + 1);
+	size_t n = 0;
+
+	if (!d)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%') {
+			int hi = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
+			int lo = hi >= 0 && i + 2 < len ? hexval((unsigned char)s[i + 2]) : -1;
+
+			if (lo < 0) {
+				OPENSSL_cleanse(d, len + 1);
+				free(d);
+				return -2;
+			}
+			d[n++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			d[n++] = s[i];
+		}
+	}
+	d[n] = '\0';
+	*out = d;
+	if (out_len)
+		*out_len = n;
+	return 0;
+}
+
+static int set_attr(struct p11uri *u, const struct attr *a, const char *v, size_t vlen)
+{
+	char *val = NULL, *end;
+	size_t n;
+	int r = decode(v, vlen, &val, &n);
+
+	if (r < 0)
+		return r;
+	switch (a->kind) {
+	case A_STR: {
+		char **f = (char **)((char *)u + a->off);
+
+		if (*f)
+			util_secret_free(*f);
+		*f = val;
+		return 0;
+	}
+	case A_ID:
+		free(u->id);
+		u->id = (unsigned char *)val;
+		u->id_len = n;
+		return 0;
+	case A_SLOT:
+		errno = 0;
+		u->slot_id = strtoul(val, &end, 10);
+		r = (!*val || *end || errno) ? -2 : 0;
+		u->has_slot_id = true;
+		free(val);
+		return r;
+	}
+	free(val);
+	return -2;
+}
+
+static int append(char **buf, size_t *used, size_t *cap, const char *s, size_t n)
+{
+	if (*used + n + 1 > *cap) {
+		size_t c = (*used + n + 1) * 2;
+		char *b = realloc(*buf, c);
+
+		if (!b)
+			return -1;
+		*buf = b;
+		*cap = c;
+	}
+	memcpy(*buf + *used, s, n);
+	*used += n;
+	(*buf)[*used] = '\0';
+	return 0;
+}
+
+int p11uri_parse(const char *s, struct p11uri *u)
+{
+	size_t used = 0, cap = 0;
+	const char *p;
+
+	memset(u, 0, sizeof(*u));
+	if (!(u->shown = p11uri_redact(s)))
+		goto oom;
+	if (!p11uri_is(s)) {
+		util_err("%s: not a PKCS#11 URI", u->shown);
+		return -1;
+	}
+	if (append(&u->plain, &used, &cap, P11URI_SCHEME, strlen(P11URI_SCHEME)) < 0)
+		goto oom;
+	p = s + strlen(P11URI_SCHEME);
+	while (*p) {
+		size_t len = attr_len(p);
+		const char *eq = memchr(p, '=', len);
+		const struct attr *a = NULL;
+
+		if (len == 0) {
+			p++;
+			continue;
+		}
+		if (!eq) {
+			util_err("%s: '%.*s' is not an attribute=value pair", u->shown, (int)len, p);
+			p11uri_free(u);
+			return -1;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(attrs); i++)
+			if (strlen(attrs[i].name) == (size_t)(eq - p) && strncmp(attrs[i].name, p, (size_t)(eq - p)) == 0)
+				a = &attrs[i];
+		if (a) {
+			int r = set_attr(u, a, eq + 1, len - (size_t)(eq - p) - 1);
+
+			if (r == -1)
+				goto oom;
+			if (r < 0) {
+				util_err("%s: bad value for %s", u->shown, a->name);
+				p11uri_free(u);
+				return -1;
+			}
+		}
+		/* Unknown attributes (library-*, slot-description, ...) are passed on. */
+		if ((!a || a->plain) &&
+		    ((used > strlen(P11URI_SCHEME) && append(&u->plain, &used, &cap, ";", 1) < 0) ||
+		     append(&u->plain, &used, &cap, p, len) < 0))
+			goto oom;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return 0;
+oom:
+	util_err("%s: out of memory", u->shown ? u->shown : "pkcs11:");
+	p11uri_free(u);
+	return -1;
+}
+
+void p11uri_free(struct p11uri *u)
+{
+	free(u->shown);
+	free(u->plain);
+	free(u->token);
+	free(u->manufacturer);
+	free(u->serial);
+	free(u->model);
+	free(u->object);
+	free(u->id);
+	free(u->type);
+	util_secret_free(u->pin_value);
+	free(u->pin_source);
+	free(u->module_path);
+	memset(u, 0, sizeof(*u));
+}
+
+int p11uri_pin(const struct p11uri *u, char **pin)
+{
+	const char *env = getenv("KBUILD_SIGN_PIN");
+
+	*pin = NULL;
+	if (u->pin_value) {
+		*pin = strdup(u->pin_value);
+	} else if (u->pin_source) {
+		const char *path = u->pin_source;
+		char buf[256];
+		size_t n;
+		FILE *f;
+
+		if (strncmp(path, "file:", 5) == 0)
+			path += 5;
+		if (!(f = fopen(path, "re"))) {
+			util_err("%s: cannot read the PIN from pin-source: %s", u->shown, strerror(errno));
+			return -1;
+		}
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0'; /* the first line */
+		*pin = strdup(buf);
+		OPENSSL_cleanse(buf, sizeof(buf));
+	} else if (env) {
+		*pin = strdup(env);
+	} else {
+		return 0;
+	}
+	if (!*pin) {
+		util_err("%s: out of memory", u->shown);
+		return -1;
+	}
+	return 0;
+}
+
+const char *p11uri_module(const struct p11uri *u)
+{
+	const char *env = getenv("PKCS11_MODULE_PATH");
+
+	if (u->module_path && *u->module_path)
+		return u->module_path;
+	if (env && *env)
+		return env;
+	return P11URI_DEFAULT_MODULE;
+}
