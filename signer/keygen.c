@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * keygen: `modsign keygen [--template FILE] [--hash H] [--days N] DIR`.
+ * keygen: `modsign keygen [--template FILE] [--hash H] [--days N] [--pkcs11 URI] DIR`.
  *
  * Makes the key pair the kernel's certs/Makefile makes with
  *   openssl req -new -nodes -utf8 -<hash> -days 36500 -batch -x509 \
  *       -config x509.genkey -outform PEM -out signing_key.pem -keyout signing_key.pem
  * from the same template, plus the DER copy of the certificate that
  * `mokutil --import` wants, and never overwrites an existing key.
+ * With --pkcs11 URI the key pair is generated on a PKCS#11 token instead,
+ * and only the certificate is written (and stored on the token too).
  */
 #include "keygen.h"
 
@@ -24,11 +26,16 @@
 #include <openssl/bn.h>
 #include <openssl/conf.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "commands.h"
 #include "fileio.h"
+#include "p11mod.h"
+#include "p11uri.h"
+#include "pkcs11.h"
 #include "util.h"
 
 #ifndef MODSIGN_DATADIR
@@ -474,19 +481,14 @@ static int drop_empty_akid(X509 *x)
 	return 0;
 }
 
-int keygen_make(const struct keygen_template *t, const struct hashalg *hash, int days,
-		EVP_PKEY **key_out, X509 **cert_out)
+/* The self-signed certificate of key (which may live on a token). */
+static int make_cert(const struct keygen_template *t, const struct hashalg *hash, int days,
+		     EVP_PKEY *key, X509 **cert_out)
 {
-	_cleanup_pkey_ EVP_PKEY *key = NULL;
 	_cleanup_x509_ X509 *x = NULL;
 	X509V3_CTX ctx;
 
 	ERR_clear_error();
-	key = generate_key(t);
-	if (!key) {
-		util_ossl_err("%s: cannot generate the key", t->path);
-		return -1;
-	}
 	x = X509_new();
 	if (!x || !X509_set_version(x, X509_VERSION_3) || !set_serial(x) ||
 	    !X509_set_subject_name(x, t->subject) || !X509_set_issuer_name(x, t->subject) ||
@@ -511,8 +513,24 @@ int keygen_make(const struct keygen_template *t, const struct hashalg *hash, int
 		util_ossl_err("%s: cannot sign the certificate with %s", t->path, hash->name);
 		return -1;
 	}
-	*key_out = TAKE_PTR(key);
 	*cert_out = TAKE_PTR(x);
+	return 0;
+}
+
+int keygen_make(const struct keygen_template *t, const struct hashalg *hash, int days,
+		EVP_PKEY **key_out, X509 **cert_out)
+{
+	_cleanup_pkey_ EVP_PKEY *key = NULL;
+
+	ERR_clear_error();
+	key = generate_key(t);
+	if (!key) {
+		util_ossl_err("%s: cannot generate the key", t->path);
+		return -1;
+	}
+	if (make_cert(t, hash, days, key, cert_out) < 0)
+		return -1;
+	*key_out = TAKE_PTR(key);
 	return 0;
 }
 
@@ -674,6 +692,97 @@ out:
 	return r;
 }
 
+/* ---- a key pair on a PKCS#11 token ------------------------------------ */
+
+#define TOKEN_ID_LEN 20 /* CKA_ID of a new key when the URI names none */
+
+/* Refuse when the token already holds a key or certificate the URI names. */
+static int token_check_free(struct p11mod *m, const struct p11uri *u)
+{
+	bool key = false, cert = false;
+
+	if (p11mod_find(m, u, P11MOD_PRIVATE_KEY, &key) < 0 || p11mod_find(m, u, P11MOD_CERTIFICATE, &cert) < 0)
+		return -1;
+	if (key || cert) {
+		util_err("%s: the token already holds a %s with this label/id, not overwriting", u->shown,
+			 key ? "private key" : "certificate");
+		return -1;
+	}
+	return 0;
+}
+
+static int write_token_key(const struct keygen_template *t, const struct hashalg *hash, int days,
+			   const char *uri, const char *pem, const char *der)
+{
+	_cleanup_(p11uri_freep) struct p11uri u = { 0 };
+	_cleanup_pkey_ EVP_PKEY *key = NULL;
+	_cleanup_x509_ X509 *cert = NULL;
+	unsigned char idbuf[TOKEN_ID_LEN], *der_buf = NULL, *id;
+	char *pem_data = NULL;
+	_cleanup_bio_ BIO *pem_bio = NULL;
+	struct p11mod *m = NULL;
+	size_t id_len;
+	int der_len, r = -1;
+
+	if (p11uri_parse(uri, &u) < 0)
+		return -1;
+	if (!u.object) {
+		util_err("%s: name the new key with object=LABEL in the URI", u.shown);
+		return -1;
+	}
+	if (u.id) {
+		id = u.id;
+		id_len = u.id_len;
+	} else if (RAND_bytes(idbuf, sizeof(idbuf)) == 1) {
+		id = idbuf;
+		id_len = sizeof(idbuf);
+	} else {
+		util_ossl_err("%s: cannot make a key id", u.shown);
+		return -1;
+	}
+	int nid = t->type->kind == KEY_EC ? OBJ_txt2nid(t->curve->group) : 0;
+
+	if (p11mod_open(&u, true, true, &m) < 0)
+		return -1;
+	if (token_check_free(m, &u) < 0 ||
+	    p11mod_generate(m, &u, id, id_len, t->type->kind == KEY_RSA ? (int)t->bits : 0, nid) < 0) {
+		p11mod_close(m);
+		return -1;
+	}
+	p11mod_close(m);
+	m = NULL;
+
+	/* The new key through OpenSSL (the label is unique: checked above). */
+	if (pkcs11_load_key(uri, &key) < 0 || make_cert(t, hash, days, key, &cert) < 0)
+		goto out;
+	if (p11mod_open(&u, true, true, &m) < 0 || p11mod_store_cert(m, &u, id, id_len, cert) < 0)
+		goto out;
+
+	pem_bio = BIO_new(BIO_s_mem());
+	der_len = i2d_X509(cert, &der_buf);
+	if (!pem_bio || !PEM_write_bio_X509(pem_bio, cert) || der_len <= 0) {
+		util_ossl_err("%s: cannot encode the certificate", pem);
+		goto out;
+	}
+	struct iovec dv = { der_buf, (size_t)der_len }, pv;
+
+	pv.iov_len = (size_t)BIO_get_mem_data(pem_bio, &pem_data);
+	pv.iov_base = pem_data;
+	if (fileio_create_new(der, &dv, 1, 0644) < 0)
+		goto out;
+	if (fileio_create_new(pem, &pv, 1, 0644) < 0) {
+		unlink(der);
+		goto out;
+	}
+	r = 0;
+out:
+	if (r < 0)
+		util_err("%s: the new key pair stays on the token", u.shown);
+	p11mod_close(m);
+	OPENSSL_free(der_buf);
+	return r;
+}
+
 int keygen_create(const struct keygen_opts *opts, const char *dir)
 {
 	_cleanup_(keygen_template_freep) struct keygen_template *t = NULL;
@@ -703,10 +812,18 @@ int keygen_create(const struct keygen_opts *opts, const char *dir)
 	}
 	if (prepare_dir(dir, &created) < 0)
 		return -1;
-	if (check_free(dir, pem, der) < 0 || write_key(t, hash, days, pem, der) < 0) {
+	if (check_free(dir, pem, der) < 0 ||
+	    (opts->pkcs11 ? write_token_key(t, hash, days, opts->pkcs11, pem, der)
+			  : write_key(t, hash, days, pem, der)) < 0) {
 		if (created)
 			rmdir(dir); /* fails, as it should, if another keygen wrote there */
 		return -1;
+	}
+	if (!opts->quiet && opts->pkcs11) {
+		_cleanup_free_ char *shown = p11uri_redact(opts->pkcs11);
+
+		printf("created the key pair and stored the certificate on the token: %s\n",
+		       shown ? shown : "pkcs11:");
 	}
 	if (!opts->quiet)
 		printf("wrote %s\nwrote %s\n", pem, der);
@@ -715,7 +832,7 @@ int keygen_create(const struct keygen_opts *opts, const char *dir)
 
 /* ---- command line ------------------------------------------------------ */
 
-#define KEYGEN_USAGE "Usage: modsign keygen [--template FILE] [--hash H] [--days N] DIR\n"
+#define KEYGEN_USAGE "Usage: modsign keygen [--template FILE] [--hash H] [--days N] [--pkcs11 URI] DIR\n"
 
 static void help(void)
 {
@@ -733,6 +850,11 @@ static void help(void)
 	       "  --hash H         signature hash; default: the template's default_md, else\n"
 	       "                   " KEYGEN_DEFAULT_HASH "\n"
 	       "  --days N         validity in days, 1 to %d (default %d)\n"
+	       "  --pkcs11 URI     generate the key pair on the PKCS#11 token the URI names\n"
+	       "                   (object=LABEL required; PIN from KBUILD_SIGN_PIN,\n"
+	       "                   pin-value or pin-source; module from PKCS11_MODULE_PATH),\n"
+	       "                   store the certificate there too, and write only the\n"
+	       "                   certificate: DIR/" KEYGEN_PEM " (PEM, 0644) and DIR/" KEYGEN_DER "\n"
 	       "  -h, --help       show this help\n"
 	       "\n"
 	       "Hashes: %s\n"
@@ -747,12 +869,13 @@ static int usage_error(const char *fmt, const char *arg)
 	return util_usage_error("keygen", fmt, arg);
 }
 
-enum { OPT_TEMPLATE = 256, OPT_HASH, OPT_DAYS };
+enum { OPT_TEMPLATE = 256, OPT_HASH, OPT_DAYS, OPT_PKCS11 };
 
 static const struct option keygen_options[] = {
 	{ "template", required_argument, NULL, OPT_TEMPLATE },
 	{ "hash", required_argument, NULL, OPT_HASH },
 	{ "days", required_argument, NULL, OPT_DAYS },
+	{ "pkcs11", required_argument, NULL, OPT_PKCS11 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -785,6 +908,11 @@ int cmd_keygen(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			opts.days = (int)days;
+			break;
+		case OPT_PKCS11:
+			if (!p11uri_is(optarg))
+				return usage_error("--pkcs11 %s: expected a pkcs11: URI", optarg);
+			opts.pkcs11 = optarg;
 			break;
 		case 'h':
 			help();

@@ -70,6 +70,9 @@ struct keygen_opts {
 	const struct hashalg *hash; /* NULL: the template's default_md, else sha512 */
 	int days;                   /* 0: KEYGEN_DEFAULT_DAYS */
 	int quiet;                  /* do not print "wrote PATH" lines on stdout */
+	const char *pkcs11;         /* a pkcs11: URI: the key pair is made on that
+				     * token, and only the certificate is written:
+				     * KEYGEN_PEM (certificate only, 0644) and KEYGEN_DER */
 };
 
 /*

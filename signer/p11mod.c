@@ -202,7 +202,10 @@ void p11mod_close(struct p11mod *m)
 	if (!m)
 		return;
 	if (m->has_session) {
-		m->f->C_Logout(m->session);
+		/* Login state is the application's: when the module was already
+		 * initialised (by the engine), its login is left alone. */
+		if (m->finalize)
+			m->f->C_Logout(m->session);
 		m->f->C_CloseSession(m->session);
 	}
 	if (m->finalize)
