@@ -362,7 +362,7 @@ static int run_jobs(struct sign_ctx *c, long nthreads)
 
 static const char sign_usage[] =
 	"Usage: modsign sign [--key KEY] [--cert X509] [--hash HASH]\n"
-	"                    [--kernel-dir DIR | --kver KVER] [-j N] [-q] PATH...\n";
+	"                    [--kernel-dir DIR | --kver KVER] [--sync batch|file] [-j N] [-q] PATH...\n";
 
 /* The hash: --hash, else the kernel's CONFIG_MODULE_SIG_HASH, else sha512. */
 static const struct hashalg *choose_hash(const char *opt, const char *kdir, const char *kver, int quiet)
@@ -407,6 +407,7 @@ int cmd_sign(int argc, char **argv)
 		{ "kernel-dir", required_argument, NULL, 'D' },
 		{ "kver", required_argument, NULL, 'V' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "sync", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -416,7 +417,7 @@ int cmd_sign(int argc, char **argv)
 	_cleanup_x509_ X509 *cert = NULL;
 	_cleanup_free_ char *dir = NULL;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-	int quiet = 0, opt;
+	int quiet = 0, sync_each = 0, opt;
 	size_t count[OUT__MAX] = { 0 };
 
 	while ((opt = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
@@ -427,6 +428,13 @@ int cmd_sign(int argc, char **argv)
 		case 'D': kdir = optarg; break;
 		case 'V': kver = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'S':
+			if (strcmp(optarg, "batch") != 0 && strcmp(optarg, "file") != 0) {
+				util_err("--sync %s: expected batch or file", optarg);
+				return EXIT_USAGE;
+			}
+			sync_each = strcmp(optarg, "file") == 0;
+			break;
 		case 'j': {
 			char *end;
 
@@ -479,7 +487,8 @@ int cmd_sign(int argc, char **argv)
 	};
 	if (collect.n == 0 && !quiet)
 		util_warn("no modules (*.ko, *.ko.gz, *.ko.xz, *.ko.zst) found");
-	c.batch = fileio_batch_new(); /* NULL (no memory): each file synced on its own */
+	/* NULL (--sync file, or no memory): each file synced on its own */
+	c.batch = sync_each ? NULL : fileio_batch_new();
 	run_jobs(&c, jobs);
 	fileio_batch_finish(c.batch);
 	if (c.progress)

@@ -208,6 +208,31 @@ assert_verifies() {
 	done
 }
 
+@test "--sync file fsyncs every module; --sync batch uses syncfs; the bytes are the same" {
+	require_cmd strace
+	for mode in file batch; do
+		mkdir -p "$BATS_TEST_TMPDIR/$mode"
+		for i in 1 2 3 4 5; do cp "$DEMO_KO" "$BATS_TEST_TMPDIR/$mode/m$i.ko"; done
+		# (LeakSanitizer cannot run under ptrace.)
+		ASAN_OPTIONS=detect_leaks=0 run -0 strace -f -qq -e trace=fsync,fdatasync,syncfs -o "$BATS_TEST_TMPDIR/$mode.trace" \
+			"$MODSIGN_BIN" sign --sync "$mode" --key "$TEST_KEYS/rsa2048.pem" --hash sha256 "$BATS_TEST_TMPDIR/$mode"
+		[ "${lines[5]}" = "5 signed, 0 skipped, 0 re-signed, 0 failed" ]
+	done
+	# file: one fsync of each module and one of its directory; no syncfs.
+	run -1 grep -c 'syncfs(' "$BATS_TEST_TMPDIR/file.trace"
+	run -0 grep -c '^[0-9]* *fsync(' "$BATS_TEST_TMPDIR/file.trace"
+	[ "$output" -eq 10 ]
+	# batch: no fsync per module; syncfs before the renames and at the end.
+	run -1 grep -c '^[0-9]* *fsync(' "$BATS_TEST_TMPDIR/batch.trace"
+	run -0 grep -c 'syncfs(' "$BATS_TEST_TMPDIR/batch.trace"
+	[ "$output" -ge 2 ]
+	for i in 1 2 3 4 5; do
+		assert_same_file "$BATS_TEST_TMPDIR/file/m$i.ko" "$BATS_TEST_TMPDIR/batch/m$i.ko"
+	done
+	run -2 --separate-stderr modsign sign --sync never "$BATS_TEST_TMPDIR/file"
+	[ "$stderr" = "modsign: --sync never: expected batch or file" ]
+}
+
 @test "no key yet: exactly one managed key is created, 0700 dir, 0600 key, RSA-4096; 8 parallel runs share it" {
 	export MODSIGN_KEY_DIR=$BATS_TEST_TMPDIR/fresh/keys
 	for i in 1 2 3 4 5 6 7 8; do
