@@ -39,6 +39,7 @@ KCASES=(
 	"rsa-sha512  load   ok           modsign_demo: loaded"
 	"ecdsa-p384  load   ok           modsign_demo: loaded"
 	"rsa-skid    load   ok           modsign_demo: loaded"
+	"pkcs11-rsa  load   ok           modsign_demo: loaded"
 	"sign-xz     load   ok           modsign_demo: loaded"
 	"sign-zst    load   ok           modsign_demo: loaded"
 	"kbuild      load   ok           modsign_demo: loaded"
@@ -254,6 +255,7 @@ kernel_case() {
 @test "loads: RSA-4096, sha512 (sign-file mode)" { kernel_case rsa-sha512; }
 @test "loads: ECDSA P-384, sha384 (sign-file mode)" { kernel_case ecdsa-p384; }
 @test "loads: the -k form (signer named by subjectKeyIdentifier)" { kernel_case rsa-skid; }
+@test "loads: RSA-4096 key on a SoftHSM2 token, signed through a pkcs11: URI" { kernel_case pkcs11-rsa; }
 @test "loads: .ko.xz signed by modsign sign (decompressed by the kernel)" { kernel_case sign-xz; }
 @test "loads: .ko.zst signed by modsign sign (decompressed on the host, as kmod does)" { kernel_case sign-zst; }
 

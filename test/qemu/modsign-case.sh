@@ -11,6 +11,8 @@
 #     rsa-sha256 rsa-sha384 rsa-sha512  sign-file mode, RSA-4096
 #     ecdsa-p384                        sign-file mode, ECDSA P-384, sha384
 #     rsa-skid                          sign-file mode -k (signer by SKID)
+#     pkcs11-rsa                        sign-file mode, the RSA-4096 key imported
+#                                       into a SoftHSM2 token, KEY a pkcs11: URI
 #     sign-xz sign-zst                  xz/zstd first, then modsign sign --key
 #     kbuild                            make modules_install through
 #                                       kbuild/modsign-modules-install
@@ -80,6 +82,21 @@ case $case in
 rsa-sha256 | rsa-sha384 | rsa-sha512) signfile "${case#rsa-}" "$rsa" "$rsa_crt" ;;
 ecdsa-p384) signfile sha384 "$ec" "$ec_crt" ;;
 rsa-skid) signfile -k sha256 "$rsa" "$rsa_crt" ;;
+
+pkcs11-rsa)
+	# The trusted RSA-4096 key, imported into a SoftHSM2 token made in $work;
+	# modsign reaches it through the libp11 engine.
+	command -v softhsm2-util >/dev/null || qemu_die "softhsm2-util is not installed (apt-get install softhsm2)"
+	mkdir -p "$work/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$work/tokens" >"$work/softhsm2.conf"
+	export SOFTHSM2_CONF=$work/softhsm2.conf PKCS11_MODULE_PATH=/usr/lib/softhsm/libsofthsm2.so
+	softhsm2-util --init-token --free --label kernel-test --pin 1234 --so-pin 123456 >/dev/null
+	openssl pkcs8 -topk8 -nocrypt -in "$rsa" -out "$work/rsa.p8"
+	softhsm2-util --import "$work/rsa.p8" --token kernel-test --label rsa --id 01 --pin 1234 >/dev/null
+	rm -f "$work/rsa.p8"
+	KBUILD_SIGN_PIN=1234 signfile sha256 "pkcs11:token=kernel-test;object=rsa" "$rsa_crt"
+	;;
 
 sign-xz) compress_then_sign xz xz --check=crc32 --lzma2=dict=1MiB -c ;;
 sign-zst) compress_then_sign zst zstd -q -c ;;
