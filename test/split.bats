@@ -469,3 +469,16 @@ untouched() {
 	assert_match "$output" "Usage: modsign attach"
 	assert_same_file "$m" "$DEMO_KO"
 }
+
+@test "README and the man page describe digest and attach with --help's synopsis" {
+	run -0 modsign --help
+	for c in digest attach; do
+		syn=$(grep -E "^ +modsign $c " <<<"$output" | sed 's/^ *//')
+		[ -n "$syn" ]
+		grep -qxF "    $syn" "$TOP/README.md"
+		grep -qxF ".B modsign $c" "$TOP/man/modsign.1"
+		grep -qxF ".B $c" "$TOP/man/modsign.1"
+		run -0 modsign "$c" --help
+		run -0 modsign --help
+	done
+}
