@@ -36,7 +36,8 @@ int digest_load(const char *path, struct module *m, size_t *body, unsigned *nsig
 	if (module_load(path, m, MODULE_DECOMPRESS) < 0)
 		return -1;
 	*body = module_unsigned_len(m, nsigs);
-	if (*nsigs && (*body < sizeof(elf_magic) || memcmp(m->file.data, elf_magic, sizeof(elf_magic)) != 0)) {
+	/* 0: a trailer whose extent cannot be trusted (module_unsigned_len) */
+	if (*body < sizeof(elf_magic) || memcmp(m->file.data, elf_magic, sizeof(elf_magic)) != 0) {
 		util_err("%s: malformed signature trailer: cannot tell which bytes are signed", path);
 		module_free(m);
 		return -1;

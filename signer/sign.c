@@ -252,8 +252,9 @@ static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 
 	t = m.tr;
 	body = module_unsigned_len(&m, &nsigs);
-	if (nsigs && !body) {
-		util_err("%s: malformed signature trailer (%s); not touching it", j->path, t.why);
+	if (!body) { /* a trailer whose extent cannot be trusted: never sign what is left */
+		util_err("%s: malformed signature trailer (%s); not touching it", j->path,
+			 t.why ? t.why : "a stacked signature's length points outside the file");
 		return;
 	}
 	if (nsigs == 1 && st == TRAILER_OK && signed_by_us(c, data, len, &t, j->path)) {

@@ -23,6 +23,9 @@ load test_helper
 #   strip    modsign strip INPUT
 #   sign     modsign sign --key rsa.pem --hash sha256 INPUT
 #   signkey  modsign sign --key INPUT --hash sha256 demo.ko (INPUT as the key)
+#   digest   modsign digest INPUT
+#   attach   modsign attach --cert rsa.pem INPUT demo.ko  (INPUT as the returned signature)
+#   attachm  modsign attach --cert rsa.pem SIG INPUT      (INPUT as the module; SIG valid for demo.ko)
 TABLE='
 sf-empty|sf|empty.ko|1|empty file, not a kernel module$
 sf-elf-magic-3-bytes|sf|elf3.ko|1|not an ELF file, not a kernel module$
@@ -84,6 +87,18 @@ sign-key-is-a-cert|signkey|expired.crt|1|no PEM private key found
 sign-key-empty|signkey|empty.crt|1|empty file, expected a PEM private key$
 sign-key-random|signkey|random.crt|1|no PEM private key found
 sign-key-encrypted-no-pin|signkey|enc.pem|1|private key is encrypted; set KBUILD_SIGN_PIN to its passphrase$
+sign-sig-len-huge|sign|siglen-huge.ko|1|malformed signature trailer \(signature length points outside the file\); not touching it$
+digest-sig-len-huge|digest|siglen-huge.ko|1|malformed signature trailer: cannot tell which bytes are signed$
+digest-fifo|digest|fifo.ko|1|not a regular file$
+digest-zst-bomb|digest|bomb.ko.zst|1|decompressed size exceeds [0-9]+ bytes$
+attach-sig-empty|attach|empty.crt|3|empty signature file, not attaching it to demo.ko$
+attach-sig-garbage|attach|garbage.p7s|3|refusing to attach it to demo.ko: 
+attach-sig-truncated|attach|truncated.p7s|3|refusing to attach it to demo.ko: 
+attach-sig-too-long|attach|toolong.p7s|3|refusing to attach it to demo.ko: PKCS#7 message of 70000 bytes exceeds the kernel.s ASN.1 decoder limit of 65535$
+attach-sig-digest-oid-wrong|attach|oid-sha384.p7s|3|refusing to attach it to demo.ko: .*does not match the signed data$
+attach-sig-fifo|attach|fifo.ko|1|not a regular file$
+attach-module-sig-len-huge|attachm|siglen-huge.ko|1|malformed signature trailer: cannot tell which bytes are signed$
+attach-module-xz-garbage|attachm|garbage.ko.xz|1|corrupt xz data
 '
 
 be32() { printf '%08x' "$1"; }
@@ -186,6 +201,7 @@ make_input() {
 	random.crt) head -c 800 /dev/urandom >"$f" ;;
 	der-trunc.crt) openssl x509 -in "$TEST_KEYS/rsa.pem" -outform DER | head -c 300 >"$f" ;;
 	enc.pem) cp "$TEST_KEYS/enc.pem" "$f" ;;
+	garbage.p7s | truncated.p7s | toolong.p7s | oid-sha384.p7s) cp "$FX/${name%.p7s}.der" "$f" ;;
 	siglen-huge.ko) patched -32 "$f" ffffffff ;;
 	siglen-whole.ko) patched -32 "$f" "$(be32 $((size - 40)))" ;;
 	siglen-outside.ko) patched -32 "$f" "$(be32 $((size - 39)))" ;;
@@ -244,6 +260,9 @@ run_case() {
 	strip) args=(strip "$input") ;;
 	sign) args=(sign --key "$k" --hash sha256 "$input") ;;
 	signkey) args=(sign --key "$input" --hash sha256 demo.ko) ;;
+	digest) args=(digest "$input") ;;
+	attach) args=(attach --cert "$k" "$input" demo.ko) ;;
+	attachm) args=(attach --cert "$k" "$FX/detached.der" "$input") ;;
 	*) echo "unknown command $cmd" >&2; return 1 ;;
 	esac
 	before=$(fingerprint "$dir")
@@ -296,6 +315,18 @@ run_case() {
 }
 
 @test "bad input: sf-empty" { run_case sf-empty; }
+@test "bad input: sign-sig-len-huge" { run_case sign-sig-len-huge; }
+@test "bad input: digest-sig-len-huge" { run_case digest-sig-len-huge; }
+@test "bad input: digest-fifo" { run_case digest-fifo; }
+@test "bad input: digest-zst-bomb" { run_case digest-zst-bomb; }
+@test "bad input: attach-sig-empty" { run_case attach-sig-empty; }
+@test "bad input: attach-sig-garbage" { run_case attach-sig-garbage; }
+@test "bad input: attach-sig-truncated" { run_case attach-sig-truncated; }
+@test "bad input: attach-sig-too-long" { run_case attach-sig-too-long; }
+@test "bad input: attach-sig-digest-oid-wrong" { run_case attach-sig-digest-oid-wrong; }
+@test "bad input: attach-sig-fifo" { run_case attach-sig-fifo; }
+@test "bad input: attach-module-sig-len-huge" { run_case attach-module-sig-len-huge; }
+@test "bad input: attach-module-xz-garbage" { run_case attach-module-xz-garbage; }
 @test "bad input: sf-elf-magic-3-bytes" { run_case sf-elf-magic-3-bytes; }
 @test "bad input: sf-trailer-marker-only" { run_case sf-trailer-marker-only; }
 @test "bad input: sf-trailer-marker-5" { run_case sf-trailer-marker-5; }
