@@ -35,3 +35,25 @@ vg() {
 	run -1 vg sha256 "$TEST_KEYS/rsa2048.pem" "$TEST_KEYS/rsa2048.pem" "$BATS_TEST_TMPDIR/t.ko"
 	run -2 vg sha256
 }
+
+@test "valgrind: digest and attach (CMS, --raw, PEM, refused, unchecked, compressed)" {
+	require_cmd xz xz-utils
+	k=$TEST_KEYS/rsa2048.pem
+	m=$(demo_copy)
+	cd "$BATS_TEST_TMPDIR" || return 1
+	run -0 vg digest --json "$m"
+	run -0 vg digest --hash sha256 -o tbs.bin "$m"
+	run -0 modsign -d sha256 "$k" "$k" tbs.bin
+	run -0 vg attach --cert "$k" tbs.bin.p7s "$m"
+	openssl cms -sign -binary -noattr -nosmimecap -md sha256 -signer "$k" -in tbs.bin -outform PEM -out with-cert.pem
+	run -0 --separate-stderr vg attach with-cert.pem "$m"
+	run -4 --separate-stderr vg attach tbs.bin.p7s "$m"
+	openssl dgst -sha256 -binary tbs.bin >tbs.dgst
+	openssl pkeyutl -sign -inkey "$TEST_KEYS/ec384.pem" -pkeyopt digest:sha256 -in tbs.dgst -out ec.sig
+	run -0 vg attach --raw --hash sha256 --keyid --cert "$TEST_KEYS/ec384.pem" ec.sig "$m"
+	printf 'x' >>tbs.bin
+	run -3 --separate-stderr vg attach --cert "$k" tbs.bin.p7s tbs.bin
+	xz --check=crc32 -k "$m"
+	run -0 vg attach --cert "$k" with-cert.pem "$m.xz"
+	run -2 --separate-stderr vg attach --raw tbs.bin.p7s "$m"
+}
