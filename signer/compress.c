@@ -12,6 +12,7 @@
 #include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "util.h"
 
@@ -56,9 +57,35 @@ static const struct magic magics[] = {
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 #define DECOMPRESS_MIN_ALLOC ((size_t)64 * 1024)
-/* Memory liblzma may use to decompress: enough for every xz preset
- * (-9: 64 MiB dictionary) whatever the cap. */
+
+/*
+ * The decoders allocate the window (zstd) or dictionary (xz) that a header
+ * declares, before any output exists.
+ *
+ * zstd: at most 2^27 bytes (128 MiB), libzstd's default and so what kmod,
+ * which decompresses with it, loads.  Nothing smaller is safe: Kbuild's
+ * `zstd -T0` (level 3) declares at most 2^21, DKMS's `zstd -T0 -20 --ultra`
+ * on a file at most 2^25 (less when the module is smaller: the window is
+ * then the module's size), but `--ultra -22` declares 2^27 on any module
+ * over 128 MiB or when compressing a pipe, and kmod loads that.  The window
+ * is only allocated up to the content size a frame declares.
+ *
+ * xz: liblzma's memory limit is the cap, and at least enough for every xz
+ * preset (-9: 64 MiB dictionary).
+ *
+ * The libFuzzer build (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, the
+ * conventional macro) lowers both to a few MiB: under AddressSanitizer
+ * every such allocation costs milliseconds (its shadow is poisoned when it
+ * is freed), and mutated headers declare the largest window they can.  The
+ * limit checks themselves are the same code.
+ */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define ZSTD_WINDOWLOG_LIMIT 21
+#define XZ_MIN_MEMLIMIT ((uint64_t)4 << 20)
+#else
+#define ZSTD_WINDOWLOG_LIMIT 27
 #define XZ_MIN_MEMLIMIT ((uint64_t)256 << 20)
+#endif
 
 static bool magic_matches(const struct magic *m, const unsigned char *p, size_t n)
 {
@@ -123,6 +150,13 @@ static int job_fail(const struct job *j, const char *fmt, ...)
 static int job_exceeds(const struct job *j)
 {
 	return job_fail(j, "decompressed size exceeds %zu bytes", j->cap);
+}
+
+/* The same error before decompressing, when a header declares the size. */
+static int job_exceeds_declared(const struct job *j, unsigned long long declared)
+{
+	return job_fail(j, "decompressed size exceeds %zu bytes (a %s header declares %llu)",
+			j->cap, j->name, declared);
 }
 
 /*
@@ -446,23 +480,47 @@ static size_t xz_bound(size_t n)
 static void zstd_dctx_freep(ZSTD_DCtx **d) { ZSTD_freeDCtx(*d); }
 static void zstd_cctx_freep(ZSTD_CCtx **c) { ZSTD_freeCCtx(*c); }
 
+/*
+ * A bomb announced in a frame header: the content size it declares (if it
+ * does) would take the output beyond the cap.  Checked at the start of each
+ * frame, before anything is decompressed or allocated for it.
+ */
+static int zstd_check_declared(const struct job *j, const unsigned char *p, size_t n)
+{
+	unsigned long long size = ZSTD_getFrameContentSize(p, n);
+
+	/* unknown, or a bad header that decompression will report */
+	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR)
+		return 0;
+	if (j->len > j->cap || size > j->cap - j->len)
+		return job_exceeds_declared(j, size);
+	return 0;
+}
+
 static int zstd_decompress(struct job *j, const unsigned char *in, size_t n)
 {
 	_cleanup_(zstd_dctx_freep) ZSTD_DCtx *d = ZSTD_createDCtx();
 	ZSTD_inBuffer ib = { in, n, 0 };
+	size_t rc;
 
-	/* the default window limit (128 MiB) is the zstd tool's too */
 	if (!d)
 		return job_fail(j, "cannot initialise libzstd: out of memory");
+	rc = ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_LIMIT);
+	if (ZSTD_isError(rc))
+		return job_fail(j, "cannot set the zstd window limit: %s", ZSTD_getErrorName(rc));
+	if (zstd_check_declared(j, in, n) < 0)
+		return -1;
 	for (;;) {
 		ZSTD_outBuffer ob;
-		size_t rc;
 
 		if (job_ensure_room(j) < 0)
 			return -1;
 		ob = (ZSTD_outBuffer){ j->p, j->size, j->len };
 		rc = ZSTD_decompressStream(d, &ob, &ib);
 		j->len = ob.pos;
+		if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
+			return job_fail(j, "zstd data needs a window larger than the limit of %llu MiB",
+					(unsigned long long)(1ULL << ZSTD_WINDOWLOG_LIMIT >> 20));
 		if (ZSTD_isError(rc))
 			return job_fail(j, "corrupt zstd data: %s", ZSTD_getErrorName(rc));
 		if (rc == 0) {
@@ -472,6 +530,8 @@ static int zstd_decompress(struct job *j, const unsigned char *in, size_t n)
 			if (!format_starts(COMPRESS_ZSTD, in + ib.pos, n - ib.pos))
 				return format_prefix(COMPRESS_ZSTD, in + ib.pos, n - ib.pos) ?
 					fail_truncated(j) : fail_garbage(j);
+			if (zstd_check_declared(j, in + ib.pos, n - ib.pos) < 0)
+				return -1;
 			continue;
 		}
 		/* room left for output and no input left, but the frame wants more */

@@ -253,18 +253,71 @@ make_inputs() {
 	head -c 10M /dev/zero >zeros.ko
 	for fmt in $FORMATS; do
 		z=$(cp zeros.ko x.ko && kbuild_compress "$fmt" x.ko)
+		# zstd declares the size in the frame header: refused at once
+		declared=
+		[ "$fmt" = zstd ] && declared=" (a zstd header declares 10485760)"
 		run -1 --separate-stderr tc decompress "$fmt" "$z" "out-$fmt" --cap 1048576
 		assert_one_line "$stderr"
-		assert_equal "$stderr" "test-compress: $z: decompressed size exceeds 1048576 bytes"
+		assert_equal "$stderr" "test-compress: $z: decompressed size exceeds 1048576 bytes$declared"
 		[ ! -e "out-$fmt" ]
 		# the cap is inclusive, and the default cap (1 GiB) lets it through
 		run -1 --separate-stderr tc decompress "$fmt" "$z" "out-$fmt" --cap 10485759
-		assert_equal "$stderr" "test-compress: $z: decompressed size exceeds 10485759 bytes"
+		assert_equal "$stderr" "test-compress: $z: decompressed size exceeds 10485759 bytes$declared"
 		run -0 tc decompress "$fmt" "$z" "out-$fmt" --cap 10485760
 		assert_same_file zeros.ko "out-$fmt"
 		run -0 tc decompress "$fmt" "$z" "out2-$fmt"
 		assert_same_file zeros.ko "out2-$fmt"
 	done
+}
+
+@test "zstd bomb without a declared size (zstd on a pipe): stopped at the cap as it grows" {
+	head -c 10M /dev/zero | zstd -q -c >pipe.zst
+	run -0 zstd -lv pipe.zst
+	assert_match "$output" "Window Size: "
+	[[ $output != *"Decompressed Size"* ]]
+	run -1 --separate-stderr tc decompress zstd pipe.zst out --cap 1048576
+	assert_equal "$stderr" "test-compress: pipe.zst: decompressed size exceeds 1048576 bytes"
+	[ ! -e out ]
+	run -0 tc decompress zstd pipe.zst out --cap 10485760
+	assert_equal "$(wc -c <out)" 10485760
+}
+
+@test "zstd frame declaring 2 GiB: refused from its header, before decompressing (64 KiB file)" {
+	# A real frame (RFC 8878): 8-byte content size 2^31, 128 KiB window, then
+	# 16384 RLE blocks of 128 KiB, the last one flagged last.
+	{
+		printf '\x28\xb5\x2f\xfd\xc0\x38\x00\x00\x00\x80\x00\x00\x00\x00'
+		printf '\x02\x00\x10z%.0s' $(seq 16383)
+		printf '\x03\x00\x10z'
+	} >bomb.ko.zst
+	assert_equal "$(wc -c <bomb.ko.zst)" 65550
+	run -0 zstd -lv bomb.ko.zst
+	assert_match "$output" "Decompressed Size: 2.00 GiB \(2147483648 B\)"
+	# the first 4 MiB are what the header promises: zstd itself decodes it
+	run -0 bash -c 'zstd -q -dc bomb.ko.zst 2>/dev/null | head -c 4194304 | tr -d z | wc -c'
+	assert_equal "$output" 0
+	want="test-compress: bomb.ko.zst: decompressed size exceeds 1073741824 bytes (a zstd header declares 2147483648)"
+	if [[ $TC == */asan/* ]]; then
+		# AddressSanitizer reserves terabytes of address space: no ulimit -v
+		run -1 --separate-stderr tc decompress zstd bomb.ko.zst out
+	else
+		# 256 MiB of address space: decoding towards the 1 GiB cap runs out
+		# of memory long before reaching it, as the same frame without its
+		# content size shows (FCS flag cleared, the 8 bytes dropped)
+		{
+			printf '\x28\xb5\x2f\xfd\x00\x38'
+			tail -c +15 bomb.ko.zst
+		} >undeclared.ko.zst
+		# shellcheck disable=SC2016 # $0 and $@ are the inner shell's
+		run -1 --separate-stderr bash -c 'ulimit -v 262144 && exec "$0" "$@"' \
+			"$TC" decompress zstd undeclared.ko.zst out
+		assert_match "$stderr" "^test-compress: undeclared.ko.zst: out of memory"
+		# shellcheck disable=SC2016
+		run -1 --separate-stderr bash -c 'ulimit -v 262144 && exec "$0" "$@"' \
+			"$TC" decompress zstd bomb.ko.zst out
+	fi
+	assert_equal "$stderr" "$want"
+	[ ! -e out ]
 }
 
 @test "detect: the format by magic bytes, whatever the name" {

@@ -454,7 +454,129 @@ static void test_zstd_declared_size(void)
 	}
 	expect_error(COMPRESS_ZSTD, c.p, c.n, COMPRESS_DEFAULT_CAP, "corrupt",
 		     "a frame declaring more than it holds");
-	expect_error(COMPRESS_ZSTD, c.p, c.n, 0, "zstd data", "a lying header under cap 0");
+	expect_error(COMPRESS_ZSTD, c.p, c.n, 0, "exceeds 0 bytes (a zstd header declares 255)",
+		     "a lying header under cap 0 is refused by its declaration");
+}
+
+/*
+ * A hand-made zstd frame (RFC 8878): no checksum, a 128 KiB window
+ * (descriptor 0x38: 2^(10 + 7)) and `blocks` RLE blocks of 128 KiB each,
+ * the bytes a bomb is made of.  declare: put that size (8-byte Frame
+ * Content Size field) in the header; corrupt: one block of the reserved
+ * type instead, which any decoding reports as corrupt.
+ */
+static void zstd_frame(struct buf *b, size_t blocks, bool declare, unsigned long long size,
+		       bool corrupt)
+{
+	const uint32_t rle = (uint32_t)131072 << 3 | 1 << 1, reserved = 3 << 1;
+	size_t n = 0;
+
+	b->p = malloc(14 + 4 * (blocks ? blocks : 1));
+	if (!b->p)
+		exit(EXIT_ERR);
+	memcpy(b->p, "\x28\xb5\x2f\xfd", 4);
+	n = 4;
+	b->p[n++] = declare ? 0xc0 : 0x00; /* FCS field: 8 bytes or none */
+	b->p[n++] = 0x38;
+	if (declare)
+		for (int i = 0; i < 8; i++)
+			b->p[n++] = (unsigned char)(size >> (8 * i));
+	for (size_t i = 0; i < (corrupt ? 1 : blocks); i++) {
+		uint32_t h = (corrupt ? reserved : rle) | (i + 1 == blocks || corrupt);
+
+		b->p[n++] = (unsigned char)h;
+		b->p[n++] = (unsigned char)(h >> 8);
+		b->p[n++] = (unsigned char)(h >> 16);
+		b->p[n++] = 'z';
+	}
+	b->n = n;
+}
+
+/* Does a buffer decompress to `size` bytes of 'z' under the default cap? */
+static bool zstd_rle_ok(const struct buf *b, size_t size)
+{
+	_cleanup_buf_ struct buf d = { 0 };
+
+	if (compress_decompress(COMPRESS_ZSTD, b->p, b->n, COMPRESS_DEFAULT_CAP, &d.p, &d.n, "z") < 0)
+		return false;
+	for (size_t i = 0; i < d.n; i++)
+		if (d.p[i] != 'z')
+			return false;
+	return d.n == size;
+}
+
+/* zstd: a frame declaring more than the cap is refused before decoding. */
+static void test_zstd_declared_bomb(void)
+{
+	const unsigned long long two_gib = 1ULL << 31;
+	const size_t mib = (size_t)1 << 20;
+	_cleanup_buf_ struct buf bomb = { 0 }, early = { 0 }, plain = { 0 }, two = { 0 };
+	_cleanup_buf_ struct buf a = { 0 }, big = { 0 };
+	_cleanup_free_ unsigned char *zeros = calloc(1, 600 * 1024);
+
+	if (!zeros)
+		exit(EXIT_ERR);
+	/* a genuine 64 KiB frame holding (and declaring) 2 GiB */
+	zstd_frame(&bomb, 16384, true, two_gib, false);
+	tap(ZSTD_getFrameContentSize(bomb.p, bomb.n) == two_gib && bomb.n == 14 + 4 * 16384,
+	    "zstd: the crafted 2 GiB bomb declares 2 GiB in %zu bytes", bomb.n);
+	expect_error(COMPRESS_ZSTD, bomb.p, bomb.n, COMPRESS_DEFAULT_CAP,
+		     "decompressed size exceeds 1073741824 bytes (a zstd header declares 2147483648)",
+		     "a frame declaring 2 GiB under the default 1 GiB cap");
+	/* the same header before a corrupt block: the declaration is checked
+	 * first, decoding never starts (it would say "corrupt") */
+	zstd_frame(&early, 0, true, two_gib, true);
+	expect_error(COMPRESS_ZSTD, early.p, early.n, COMPRESS_DEFAULT_CAP,
+		     "exceeds 1073741824 bytes (a zstd header declares 2147483648)",
+		     "the declared size is refused before any block is decoded");
+	zstd_frame(&plain, 0, false, 0, true);
+	expect_error(COMPRESS_ZSTD, plain.p, plain.n, COMPRESS_DEFAULT_CAP, "corrupt zstd data",
+		     "the corrupt block itself is reported when nothing is declared");
+	/* the crafted frames are real: small ones decode, declared or not */
+	zstd_frame(&two, 2, true, 2 * 131072, false);
+	tap(zstd_rle_ok(&two, 2 * 131072), "zstd: a crafted 256 KiB frame with its size decodes");
+	free(two.p);
+	zstd_frame(&two, 2, false, 0, false);
+	tap(zstd_rle_ok(&two, 2 * 131072), "zstd: a crafted 256 KiB frame without its size decodes");
+	/* without a declared size the cap stops the output as it grows */
+	zstd_frame(&big, 80, false, 0, false);
+	tap(ZSTD_getFrameContentSize(big.p, big.n) == ZSTD_CONTENTSIZE_UNKNOWN,
+	    "zstd: the crafted 10 MiB frame declares no size");
+	expect_error(COMPRESS_ZSTD, big.p, big.n, mib, "decompressed size exceeds 1048576 bytes",
+		     "10 MiB undeclared under a 1 MiB cap: stopped at the cap");
+	/* the declarations of concatenated frames add up: the second frame
+	 * (600 KiB after 600 KiB) is refused under a 1 MiB cap */
+	if (compress_compress(COMPRESS_ZSTD, zeros, 600 * 1024, &a.p, &a.n, "z") == 0) {
+		_cleanup_free_ unsigned char *cat = malloc(2 * a.n);
+
+		if (!cat)
+			exit(EXIT_ERR);
+		memcpy(cat, a.p, a.n);
+		memcpy(cat + a.n, a.p, a.n);
+		expect_error(COMPRESS_ZSTD, cat, 2 * a.n, mib,
+			     "exceeds 1048576 bytes (a zstd header declares 614400)",
+			     "two frames of 600 KiB under a 1 MiB cap: the second is refused");
+	} else {
+		tap(false, "zstd: compress 600 KiB");
+	}
+}
+
+/* zstd: windows up to 128 MiB (what kmod accepts) and no larger. */
+static void test_zstd_window(void)
+{
+	_cleanup_buf_ struct buf f = { 0 };
+
+	zstd_frame(&f, 1, false, 0, false);
+	f.p[5] = 0x88; /* 2^(10 + 17): zstd --ultra -22 on a pipe */
+	tap(zstd_rle_ok(&f, 131072), "zstd: a frame with a 128 MiB window decodes");
+	f.p[5] = 0x89; /* 128 MiB + 1/8 */
+	expect_error(COMPRESS_ZSTD, f.p, f.n, COMPRESS_DEFAULT_CAP,
+		     "zstd data needs a window larger than the limit of 128 MiB",
+		     "a frame with a 144 MiB window");
+	f.p[5] = 0xf8; /* 2^41 */
+	expect_error(COMPRESS_ZSTD, f.p, f.n, COMPRESS_DEFAULT_CAP,
+		     "zstd data needs a window larger than the limit of 128 MiB",
+		     "a frame with a 2 TiB window");
 }
 
 static int read_demo(struct fileio_buf *demo)
@@ -498,6 +620,8 @@ static int cmd_roundtrip(void)
 	test_bomb();
 	test_none(demo.data, demo.len);
 	test_zstd_declared_size();
+	test_zstd_declared_bomb();
+	test_zstd_window();
 
 	printf("1..%u\n", tap_n);
 	if (tap_failed)
