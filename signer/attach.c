@@ -144,16 +144,28 @@ static int attach_embedded_certs(const unsigned char *der, size_t len, const cha
 
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	for (size_t i = 0; i < m.ncerts; i++) {
-		if (!X509_up_ref(m.certs[i].x))
-			continue;
-		if (!sk_X509_push(sk, m.certs[i].x)) {
+	for (size_t i = 0; i < m.ncerts && rc == 0; i++) {
+		if (!X509_up_ref(m.certs[i].x) || !sk_X509_push(sk, m.certs[i].x)) {
 			X509_free(m.certs[i].x);
+			util_err("%s: out of memory", what);
 			rc = -1;
 		}
 	}
 	cmsparse_free(&m);
 	return rc;
+}
+
+/* A name from a certificate, on one line: control characters escaped. */
+static void put_name(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			printf("\\x%02x", ch);
+		else
+			putchar(ch);
+	}
 }
 
 /* Where to write: the file itself, or the target of a symbolic link. */
@@ -204,10 +216,12 @@ static int attach(const struct attach_opts *o, const char *sig_path, const char 
 		return EXIT_ERR;
 	if (!o->have_trust && r.verdict == VERIFY_NOKEY) {
 		/* No certificate given: judge by the one SIG carries, if any. */
-		if (!(carried = sk_X509_new_null()) || attach_embedded_certs(der, der_len, sig_path, carried) < 0) {
+		if (!(carried = sk_X509_new_null())) {
 			util_err("%s: out of memory", sig_path);
 			return EXIT_ERR;
 		}
+		if (attach_embedded_certs(der, der_len, sig_path, carried) < 0)
+			return EXIT_ERR;
 		if (sk_X509_num(carried) == 0) {
 			util_err("%s: cannot check it: it carries no certificate; give --cert FILE or "
 				 "--keyring DIR (not attached to %s)", sig_path, path);
@@ -228,8 +242,9 @@ static int attach(const struct attach_opts *o, const char *sig_path, const char 
 
 	if (nsigs == 1 && m.sig == TRAILER_OK && m.tr.sig_len == der_len &&
 	    memcmp(m.file.data + m.tr.body_len, der, der_len) == 0) {
-		printf("%s: attached (signed by \"%s\", %s; it was already there, file unchanged)\n", path,
-		       r.signer_name, r.hash);
+		printf("%s: attached (signed by \"", path);
+		put_name(r.signer_name);
+		printf("\", %s; it was already there, file unchanged)\n", r.hash);
 		return EXIT_OK;
 	}
 	if (der_len > UINT32_MAX) {
@@ -262,7 +277,9 @@ static int attach(const struct attach_opts *o, const char *sig_path, const char 
 	}
 	if (fileio_replace(dest, iov, iovcnt, m.file.st.st_mode, &m.file.st) < 0)
 		return EXIT_ERR;
-	printf("%s: attached (signed by \"%s\", %s", path, r.signer_name, r.hash);
+	printf("%s: attached (signed by \"", path);
+	put_name(r.signer_name);
+	printf("\", %s", r.hash);
 	if (nsigs)
 		printf("; replaced %u signature%s", nsigs, nsigs == 1 ? "" : "s");
 	fputs(")\n", stdout);
