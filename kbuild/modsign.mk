@@ -19,7 +19,11 @@
 # Variables (set them before the include, or on make's command line):
 #   MODSIGN             the modsign binary (default: modsign on PATH, else
 #                       /usr/local/bin/modsign)
-#   MODSIGN_SIGN_FLAGS  more options for `modsign sign`, e.g. --hash sha512
+#   MODSIGN_SIGN_FLAGS  more options for `modsign sign`, e.g. --hash sha512;
+#                       they reach the recipe's shell as written, inside
+#                       single quotes: put a pkcs11: URI in double quotes,
+#                       --key "pkcs11:token=T;object=K" (or set key = in
+#                       /etc/modsign.conf)
 #   MODSIGN_KEY_DIR, KBUILD_SIGN_PIN in the environment reach modsign.
 # The file defines nothing else, and nothing at all when Kbuild reads the
 # Makefile again (KERNELRELEASE set).

@@ -393,7 +393,7 @@ start_server() {
 
 # --- Kbuild and DKMS ---------------------------------------------------------------
 
-@test "Kbuild: modsign-modules-install with MODSIGN_SIGN_FLAGS='--key pkcs11:...' signs the installed module" {
+@test "Kbuild: modsign-modules-install and modsign.mk with --key pkcs11:... in MODSIGN_SIGN_FLAGS sign the installed module" {
 	kdir=$("$TOP/scripts/kdir")
 	src=$BATS_TEST_TMPDIR/demo
 	cp -r "$TOP/test/fixtures/demo" "$src"
@@ -408,6 +408,19 @@ start_server() {
 	hash=$(modinfo -F sig_hashalgo "$m")
 	cp "$src/modsign_demo.ko" "$BATS_TEST_TMPDIR/ref.ko"
 	modsign "$hash" "$TEST_KEYS/rsa.pem" "$TEST_KEYS/rsa.der" "$BATS_TEST_TMPDIR/ref.ko"
+	assert_same_file "$m" "$BATS_TEST_TMPDIR/ref.ko"
+	# kbuild/modsign.mk: the flags reach the recipe's shell as written, inside
+	# single quotes: the URI goes in double quotes.
+	mk=$BATS_TEST_TMPDIR/mk
+	mkdir "$mk"
+	cp "$TOP/test/fixtures/demo/modsign_demo.c" "$TOP/test/fixtures/kbuild-mk/Makefile" "$mk/"
+	cp "$src/modsign_demo.ko" "$src/modules.order" "$src/Module.symvers" "$mk/"
+	sed -i "s|$src|$mk|" "$mk/modules.order"
+	run -0 --separate-stderr make -C "$mk" KDIR="$kdir" MODSIGN_MK="$TOP/kbuild/modsign.mk" MODSIGN="$MODSIGN_BIN" \
+		MODSIGN_SIGN_FLAGS="--key \"$RSA_URI?pin-source=file:$T/pin\" --cert $TEST_KEYS/rsa.der" \
+		modules_install INSTALL_MOD_PATH="$BATS_TEST_TMPDIR/root2"
+	m=$(find "$BATS_TEST_TMPDIR/root2" -name "modsign_demo.ko*")
+	[ -n "$m" ] || { echo "$output $stderr" >&2; false; }
 	assert_same_file "$m" "$BATS_TEST_TMPDIR/ref.ko"
 }
 
