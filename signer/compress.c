@@ -37,6 +37,8 @@ struct format {
 	int (*compress)(struct job *j, const unsigned char *in, size_t n);
 	/* an upper bound of the compressed size, to allocate once */
 	size_t (*bound)(size_t n);
+	/* why the kernel's loader would not decompress it (NULL: it would) */
+	const char *(*kernel_refuses)(const unsigned char *in, size_t n);
 };
 
 /* Magic bytes: a file starts with bytes[i] under mask[i]. */
@@ -335,6 +337,19 @@ static size_t gzip_bound(size_t n)
 	return n + (n >> 12) + (n >> 14) + (n >> 25) + 13 + 18;
 }
 
+/* The kernel (kernel/module/decompress.c) skips the 10 fixed header bytes
+ * and a file name, and inflates what follows: FHCRC, FEXTRA or FCOMMENT
+ * would be read as deflate data. */
+#define GZIP_FLAGS_OFFSET 3
+#define GZIP_KERNEL_UNREAD 0x16
+
+static const char *gzip_kernel_refuses(const unsigned char *in, size_t n)
+{
+	if (n > GZIP_FLAGS_OFFSET && (in[GZIP_FLAGS_OFFSET] & GZIP_KERNEL_UNREAD))
+		return "gzip header with an extra field, comment or header CRC: the kernel's loader skips only a file name";
+	return NULL;
+}
+
 /* ---- xz (liblzma) ---- */
 
 static const char *lzma_reason(lzma_ret rc)
@@ -475,6 +490,35 @@ static size_t xz_bound(size_t n)
 	return b ? b : n;
 }
 
+/* Stream header: 6 magic bytes, then the stream flags 0x00 and the check
+ * ID.  The kernel's xz decoder (lib/xz) knows CRC32 and none only. */
+#define XZ_CHECK_OFFSET 7
+
+#define XZ_KERNEL_CHECKS "the kernel's xz decoder knows only CRC32 (xz --check=crc32)"
+
+static const struct {
+	unsigned char id;
+	const char *why;
+} xz_checks[] = {
+	{ LZMA_CHECK_CRC64, "xz integrity check CRC64: " XZ_KERNEL_CHECKS },
+	{ LZMA_CHECK_SHA256, "xz integrity check SHA-256: " XZ_KERNEL_CHECKS },
+};
+
+static const char *xz_kernel_refuses(const unsigned char *in, size_t n)
+{
+	unsigned char id;
+
+	if (n <= XZ_CHECK_OFFSET)
+		return NULL;
+	id = in[XZ_CHECK_OFFSET] & 0x0f;
+	if (id == LZMA_CHECK_NONE || id == LZMA_CHECK_CRC32)
+		return NULL;
+	for (size_t i = 0; i < N_ELEMENTS(xz_checks); i++)
+		if (xz_checks[i].id == id)
+			return xz_checks[i].why;
+	return "xz integrity check of a reserved type: " XZ_KERNEL_CHECKS;
+}
+
 /* ---- zstd (libzstd) ---- */
 
 static void zstd_dctx_freep(ZSTD_DCtx **d) { ZSTD_freeDCtx(*d); }
@@ -597,10 +641,10 @@ static size_t zstd_bound(size_t n)
 /* ---- the table ---- */
 
 static const struct format formats[] = {
-	[COMPRESS_NONE] = { "none", "", none_copy, none_copy, none_bound },
-	[COMPRESS_GZIP] = { "gzip", ".gz", gzip_decompress, gzip_compress, gzip_bound },
-	[COMPRESS_XZ] = { "xz", ".xz", xz_decompress, xz_compress, xz_bound },
-	[COMPRESS_ZSTD] = { "zstd", ".zst", zstd_decompress, zstd_compress, zstd_bound },
+	[COMPRESS_NONE] = { "none", "", none_copy, none_copy, none_bound, NULL },
+	[COMPRESS_GZIP] = { "gzip", ".gz", gzip_decompress, gzip_compress, gzip_bound, gzip_kernel_refuses },
+	[COMPRESS_XZ] = { "xz", ".xz", xz_decompress, xz_compress, xz_bound, xz_kernel_refuses },
+	[COMPRESS_ZSTD] = { "zstd", ".zst", zstd_decompress, zstd_compress, zstd_bound, NULL },
 };
 
 static const struct format *format_get(enum compress_format fmt)
@@ -633,6 +677,15 @@ enum compress_format compress_from_name(const char *path)
 			return (enum compress_format)i;
 	}
 	return COMPRESS_NONE;
+}
+
+const char *compress_kernel_refuses(enum compress_format fmt, const unsigned char *in, size_t n)
+{
+	const struct format *f = format_get(fmt);
+
+	if (!f || !f->kernel_refuses || !in || !format_starts(fmt, in, n))
+		return NULL;
+	return f->kernel_refuses(in, n);
 }
 
 /* Run one direction of a format; hand the buffer over on success. */

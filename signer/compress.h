@@ -53,6 +53,18 @@ const char *compress_name(enum compress_format fmt);
 const char *compress_suffix(enum compress_format fmt);
 
 /*
+ * Why the kernel's own loader of compressed modules (CONFIG_MODULE_DECOMPRESS,
+ * used when kmod hands it the compressed file) would fail to decompress
+ * in[0..n) although the standard tools accept it, or NULL.  Looks only at
+ * the header of in (its first 12 bytes are enough):
+ *   xz    an integrity check other than CRC32 or none (xz's default is
+ *         CRC64; the kernel's xz decoder knows only CRC32)
+ *   gzip  an extra field, comment or header CRC (the kernel skips only the
+ *         10 fixed bytes and a file name)
+ */
+const char *compress_kernel_refuses(enum compress_format fmt, const unsigned char *in, size_t n);
+
+/*
  * Decompress in[0..n), which must be in format fmt (COMPRESS_NONE copies).
  * At most cap bytes are produced: more is the error "decompressed size
  * exceeds CAP bytes".  On success *out is a malloc'ed buffer (never NULL,

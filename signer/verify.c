@@ -18,10 +18,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 
@@ -673,6 +675,25 @@ int verify_module(const struct verify_opts *opts, const struct module *m,
 			  m->path, res);
 }
 
+/*
+ * A compressed module the kernel's own decompressor would refuse (an xz
+ * check other than CRC32, a gzip header with more than a name): a warning,
+ * not a verdict, since kmod before 31 decompresses it in user space and the
+ * kernel loads it; with CONFIG_MODULE_DECOMPRESS and a newer kmod it fails.
+ * Only the header is read again (the loaded module is decompressed).
+ */
+static void warn_kernel_decompress(const char *path, enum compress_format fmt)
+{
+	unsigned char head[16];
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : pread(fd, head, sizeof(head), 0);
+	const char *why = n > 0 ? compress_kernel_refuses(fmt, head, (size_t)n) : NULL;
+
+	if (why)
+		util_warn("%s: %s; the kernel cannot decompress it itself (CONFIG_MODULE_DECOMPRESS)",
+			  path, why);
+}
+
 /* ---- the command ---------------------------------------------------------- */
 
 static const char verify_usage[] =
@@ -949,6 +970,9 @@ int cmd_verify(int argc, char **argv)
 		_cleanup_(module_freep) struct module m = { 0 };
 		struct verify_result r = { 0 };
 		bool checked = module_load(argv[i], &m, MODULE_DECOMPRESS) == 0 && verify_module(&opts, &m, &r) == 0;
+
+		if (checked && m.format != COMPRESS_NONE)
+			warn_kernel_decompress(argv[i], m.format);
 
 		if (!checked)
 			any_unchecked = true;

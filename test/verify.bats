@@ -212,6 +212,34 @@ all_certs=(--cert "$TEST_KEYS/rsa.pem" --cert "$TEST_KEYS/rsa2048.pem"
 	assert_equal "$stderr" "modsign: $d/junk.ko.xz: not an ELF file inside the xz data, not a kernel module"
 }
 
+@test "verify: a .ko.xz with xz's default CRC64 check, a .ko.gz with a comment: ok, with a warning the kernel cannot decompress it" {
+	require_cmd xz xz-utils
+	local d=$BATS_TEST_TMPDIR
+	cp "$FX/sha256-rsa.ko" "$d/m.ko"
+	xz -k "$d/m.ko"
+	run -0 xz -lvv "$d/m.ko.xz"
+	assert_match "$output" "CRC64"
+	gzip -n -k "$d/m.ko"
+	# FCOMMENT (flag 0x10) and the comment "x" before the deflate data
+	{
+		printf '\x1f\x8b\x08\x10\x00\x00\x00\x00\x00\x03x\x00'
+		tail -c +11 "$d/m.ko.gz"
+	} >"$d/c.ko.gz"
+	run -0 gzip -t "$d/c.ko.gz"
+	for m in m.ko.xz c.ko.gz; do
+		run -0 --separate-stderr modsign verify --cert "$TEST_KEYS/rsa.pem" "$d/$m"
+		assert_equal "$output" "$d/$m: ok (signed by \"modsign test key\", sha256)"
+		assert_one_line "$stderr"
+	done
+	assert_equal "$stderr" "modsign: warning: $d/c.ko.gz: gzip header with an extra field, comment or header CRC: the kernel's loader skips only a file name; the kernel cannot decompress it itself (CONFIG_MODULE_DECOMPRESS)"
+	run -0 --separate-stderr modsign verify --cert "$TEST_KEYS/rsa.pem" "$d/m.ko.xz"
+	assert_equal "$stderr" "modsign: warning: $d/m.ko.xz: xz integrity check CRC64: the kernel's xz decoder knows only CRC32 (xz --check=crc32); the kernel cannot decompress it itself (CONFIG_MODULE_DECOMPRESS)"
+	# Kbuild's parameters: no warning
+	xz --check=crc32 --lzma2=dict=1MiB -c "$d/m.ko" >"$d/k.ko.xz"
+	run -0 --separate-stderr modsign verify --cert "$TEST_KEYS/rsa.pem" "$d/k.ko.xz" "$d/m.ko.gz"
+	assert_equal "$stderr" ""
+}
+
 # ---- rejected -----------------------------------------------------------------
 
 @test "verify: an unsigned module is rejected: unsigned (ENODATA)" {
