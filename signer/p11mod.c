@@ -19,6 +19,7 @@ struct p11mod {
 	CK_SESSION_HANDLE session;
 	bool has_session;
 	const char *shown; /* the URI, redacted */
+	CK_TOKEN_INFO token;
 };
 
 /* The return values worth a name in a message. */
@@ -112,7 +113,7 @@ static int load_module(struct p11mod *m, const char *path)
 static int find_slot(struct p11mod *m, const struct p11uri *u, CK_SLOT_ID *out, CK_TOKEN_INFO *ti)
 {
 	_cleanup_free_ CK_SLOT_ID *slots = NULL;
-	CK_ULONG n = 0, found = 0;
+	CK_ULONG n = 0, found = 0, usable = 0;
 	CK_RV rv;
 
 	rv = m->f->C_GetSlotList(CK_TRUE, NULL, &n);
@@ -130,7 +131,10 @@ static int find_slot(struct p11mod *m, const struct p11uri *u, CK_SLOT_ID *out, 
 	for (CK_ULONG i = 0; i < n; i++) {
 		CK_TOKEN_INFO info;
 
-		if (m->f->C_GetTokenInfo(slots[i], &info) != CKR_OK || !token_matches(u, slots[i], &info))
+		if (m->f->C_GetTokenInfo(slots[i], &info) != CKR_OK || !(info.flags & CKF_TOKEN_INITIALIZED))
+			continue;
+		usable++;
+		if (!token_matches(u, slots[i], &info))
 			continue;
 		if (found++ == 0) {
 			*out = slots[i];
@@ -138,8 +142,8 @@ static int find_slot(struct p11mod *m, const struct p11uri *u, CK_SLOT_ID *out, 
 		}
 	}
 	if (!found) {
-		util_err("%s: no such token (%lu token%s present in %s)", m->shown, (unsigned long)n,
-			 n == 1 ? "" : "s", p11uri_module(u));
+		util_err("%s: no such token (%lu initialised token%s in %s)", m->shown, (unsigned long)usable,
+			 usable == 1 ? "" : "s", p11uri_module(u));
 		return -1;
 	}
 	if (found > 1)
@@ -162,6 +166,7 @@ int p11mod_open(const struct p11uri *u, bool rw, bool login, struct p11mod **out
 	m->shown = u->shown;
 	if (load_module(m, p11uri_module(u)) < 0 || find_slot(m, u, &slot, &ti) < 0)
 		goto fail;
+	m->token = ti;
 	rv = m->f->C_OpenSession(slot, CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0), NULL, NULL, &m->session);
 	if (rv != CKR_OK) {
 		util_err("%s: cannot open a session on the token: %s", u->shown, rv_name(rv));
@@ -213,6 +218,31 @@ void p11mod_close(struct p11mod *m)
 	if (m->dl)
 		dlclose(m->dl);
 	free(m);
+}
+
+/* A blank-padded field as a C string. */
+static void field_str(char *out, const unsigned char *field, size_t size)
+{
+	size_t n = size;
+
+	while (n > 0 && field[n - 1] == ' ')
+		n--;
+	memcpy(out, field, n);
+	out[n] = '\0';
+}
+
+int p11mod_name_token(struct p11mod *m, struct p11uri *u)
+{
+	char label[sizeof(m->token.label) + 1], serial[sizeof(m->token.serialNumber) + 1];
+
+	field_str(label, m->token.label, sizeof(m->token.label));
+	field_str(serial, m->token.serialNumber, sizeof(m->token.serialNumber));
+	if ((!u->token && p11uri_add(u, "token", label) < 0) ||
+	    (!u->serial && p11uri_add(u, "serial", serial) < 0)) {
+		util_err("%s: out of memory", u->shown);
+		return -1;
+	}
+	return 0;
 }
 
 static const CK_OBJECT_CLASS class_of[] = {

@@ -36,6 +36,13 @@ enum p11mod_class { P11MOD_PRIVATE_KEY, P11MOD_CERTIFICATE };
 int p11mod_open(const struct p11uri *u, bool rw, bool login, struct p11mod **out);
 void p11mod_close(struct p11mod *m);
 
+/*
+ * Name the token p11mod_open() found in u (p11uri_add: token= and serial=,
+ * where u has none), so that another reader of u->plain (the engine, which
+ * knows no slot-id and would take the first token) finds the same one.
+ */
+int p11mod_name_token(struct p11mod *m, struct p11uri *u);
+
 /* *found: is there an object of class cls matching the URI's object/id? */
 int p11mod_find(struct p11mod *m, const struct p11uri *u, enum p11mod_class cls, bool *found);
 

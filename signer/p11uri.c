@@ -17,7 +17,7 @@ struct attr {
 	const char *name;
 	size_t off;     /* offsetof the char * (A_STR) in struct p11uri */
 	enum attr_kind kind;
-	bool plain;     /* identifies the object: kept in p11uri.plain */
+	bool plain;     /* kept in p11uri.plain: libp11 takes it */
 };
 
 #define STR(field, plain) { #field, offsetof(struct p11uri, field), A_STR, plain }
@@ -29,7 +29,7 @@ static const struct attr attrs[] = {
 	STR(model, true),
 	STR(object, true),
 	{ "id", 0, A_ID, true },
-	{ "slot-id", 0, A_SLOT, true },
+	{ "slot-id", 0, A_SLOT, false },
 	STR(type, false),
 	{ "pin-value", offsetof(struct p11uri, pin_value), A_STR, false },
 	{ "pin-source", offsetof(struct p11uri, pin_source), A_STR, false },
@@ -222,8 +222,9 @@ int p11uri_parse(const char *s, struct p11uri *u)
 				return -1;
 			}
 		}
-		/* Unknown attributes (library-*, slot-description, ...) are passed on. */
-		if ((!a || a->plain) &&
+		/* Unknown attributes (library-*, slot-description, ...) only describe:
+		 * they are left out, as the engine refuses them. */
+		if (a && a->plain &&
 		    ((used > strlen(P11URI_SCHEME) && append(&u->plain, &used, &cap, ";", 1) < 0) ||
 		     append(&u->plain, &used, &cap, p, len) < 0))
 			goto oom;
@@ -236,6 +237,38 @@ oom:
 	util_err("%s: out of memory", u->shown ? u->shown : "pkcs11:");
 	p11uri_free(u);
 	return -1;
+}
+
+static bool unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("-._~", c);
+}
+
+int p11uri_add(struct p11uri *u, const char *name, const char *value)
+{
+	size_t used = strlen(u->plain), cap = used + 1, n = strlen(value);
+	char *enc = malloc(3 * n + 1), *e = enc;
+	const struct attr *a = NULL;
+	int r;
+
+	if (!enc)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		e += unreserved(*p) ? sprintf(e, "%c", *p) : sprintf(e, "%%%02X", *p);
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++)
+		if (strcmp(attrs[i].name, name) == 0)
+			a = &attrs[i];
+	r = a && a->kind == A_STR ? 0 : -1;
+	if (r == 0 && !*(char **)((char *)u + a->off))
+		r = set_attr(u, a, enc, strlen(enc));
+	if (r == 0 && ((used > strlen(P11URI_SCHEME) && append(&u->plain, &used, &cap, ";", 1) < 0) ||
+		       append(&u->plain, &used, &cap, name, strlen(name)) < 0 ||
+		       append(&u->plain, &used, &cap, "=", 1) < 0 ||
+		       append(&u->plain, &used, &cap, enc, strlen(enc)) < 0))
+		r = -1;
+	free(enc);
+	return r;
 }
 
 void p11uri_free(struct p11uri *u)

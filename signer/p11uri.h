@@ -23,7 +23,8 @@
 
 struct p11uri {
 	char *shown;   /* for messages: pin-value=REDACTED */
-	char *plain;   /* "pkcs11:" + the object's path attributes, no PIN, no type */
+	char *plain;   /* "pkcs11:" + token, manufacturer, serial, model, object
+			* and id as given: no PIN, no type (what libp11 takes) */
 	char *token, *manufacturer, *serial, *model;
 	char *object;  /* CKA_LABEL */
 	unsigned char *id; /* CKA_ID */
@@ -38,6 +39,12 @@ struct p11uri {
 
 /* Does s start with "pkcs11:"? */
 bool p11uri_is(const char *s);
+
+/*
+ * Add name=value (percent-encoded) to u->plain, and set the attribute when
+ * the URI had none (name: a string attribute, e.g. "token", "serial").
+ */
+int p11uri_add(struct p11uri *u, const char *name, const char *value);
 
 /* Parse; -1 with a one-line error (naming the redacted URI) on error. */
 int p11uri_parse(const char *s, struct p11uri *u);

@@ -181,7 +181,7 @@ static int engine_load_cert(const struct p11uri *u, X509 **out)
 /* ---- both ---- */
 
 /* Token, login, object, directly: the errors the engine cannot tell apart. */
-static int check_object(const struct p11uri *u, enum p11mod_class cls)
+static int check_object(struct p11uri *u, enum p11mod_class cls)
 {
 	struct p11mod *m = NULL;
 	bool found = false;
@@ -190,6 +190,8 @@ static int check_object(const struct p11uri *u, enum p11mod_class cls)
 	if (p11mod_open(u, false, cls == P11MOD_PRIVATE_KEY, &m) < 0)
 		return -1;
 	r = p11mod_find(m, u, cls, &found);
+	if (r == 0 && found)
+		r = p11mod_name_token(m, u);
 	p11mod_close(m);
 	if (r < 0)
 		return -1;

@@ -219,6 +219,32 @@ cms_verify() {
 	KBUILD_SIGN_PIN=$WRONG_PIN run -0 modsign sha256 "$RSA_URI;pin-value=$PIN" "$TEST_KEYS/rsa.der" "$m"
 }
 
+@test "URI forms: percent-encoding, slot-id, serial and model, ignored attributes, bad values" {
+	ref sha256 "$BATS_TEST_TMPDIR/ref.ko"
+	export KBUILD_SIGN_PIN=$PIN
+	serial=$(softhsm2-util --show-slots | awk -v t="$TOKEN" '/Serial number:/ { s = $3 } /Label:/ && $2 == t { print s; exit }')
+	slot=$(softhsm2-util --show-slots | awk -v t="$TOKEN" '/^Slot / { n = $2 } /Label:/ && $2 == t { print n; exit }')
+	[ -n "$serial" ] && [ -n "$slot" ]
+	# (the slot-id form matters: libp11 knows no slot-id, and the token has
+	# a free slot beside it that a bare "first token" would pick)
+	for u in "pkcs11:token=%6d%6f%64sign-test;object=rs%61" "pkcs11:token=$TOKEN;id=%01" \
+		"pkcs11:slot-id=$slot;object=rsa" "pkcs11:serial=$serial;object=rsa" \
+		"pkcs11:model=SoftHSM%20v2;object=rsa;slot-description=anything;type=private" "pkcs11:object=rsa"; do
+		m=$(demo_copy)
+		run -0 --separate-stderr modsign sha256 "$u" "$u" "$m"
+		assert_equal "$stderr" "" "stderr ($u)"
+		assert_same_file "$m" "$BATS_TEST_TMPDIR/ref.ko"
+	done
+	m=$(demo_copy)
+	run -1 --separate-stderr modsign sha256 "pkcs11:token=$TOKEN;object=rs%zz" "$TEST_KEYS/rsa.der" "$m"
+	assert_equal "$stderr" "modsign: pkcs11:token=$TOKEN;object=rs%zz: bad value for object"
+	run -1 --separate-stderr modsign sha256 "pkcs11:token=$TOKEN;rsa" "$TEST_KEYS/rsa.der" "$m"
+	assert_equal "$stderr" "modsign: pkcs11:token=$TOKEN;rsa: 'rsa' is not an attribute=value pair"
+	run -1 --separate-stderr modsign sha256 "pkcs11:slot-id=x;object=rsa" "$TEST_KEYS/rsa.der" "$m"
+	assert_equal "$stderr" "modsign: pkcs11:slot-id=x;object=rsa: bad value for slot-id"
+	assert_same_file "$m" "$DEMO_KO"
+}
+
 # check_refused STATUS-LINE-REGEX ARGS...: exit 1, one line on stderr
 # matching, nothing on stdout, no PIN anywhere, module untouched.
 check_refused() {
