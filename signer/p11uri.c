@@ -51,28 +51,26 @@ static size_t attr_len(const char *s)
 
 char *p11uri_redact(const char *s)
 {
-	size_t n = strlen(s), cap = n + sizeof(REDACTED) + 1, used = 0;
-	char *out = malloc(cap);
+	static const char key[] = "pin-value=";
+	size_t n = strlen(s), attrs_n = 1, used = 0;
 	const char *p = s;
+	char *out;
 
+	/* Each attribute grows by at most REDACTED: room for the worst case. */
+	for (const char *q = s; *q; q++)
+		attrs_n += strchr(";&?", *q) != NULL;
+	out = malloc(n + attrs_n * sizeof(REDACTED) + 1);
 	if (!out)
 		return NULL;
+	if (p11uri_is(s)) {
+		used = strlen(P11URI_SCHEME);
+		memcpy(out, s, used);
+		p += used;
+	}
 	while (*p) {
 		size_t len = attr_len(p);
-		static const char key[] = "pin-value=";
 
 		if (len >= sizeof(key) - 1 && strncmp(p, key, sizeof(key) - 1) == 0) {
-			size_t need = used + sizeof(key) - 1 + sizeof(REDACTED) + 2;
-
-			if (need > cap) {
-				char *bigger = realloc(out, cap = need + n);
-
-				if (!bigger) {
-					free(out);
-					return NULL;
-				}
-				out = bigger;
-			}
 			used += (size_t)sprintf(out + used, "%s%s", key, REDACTED);
 		} else {
 			memcpy(out + used, p, len);

@@ -265,6 +265,8 @@ check_refused() {
 		"$RSA_URI;pin-value=$WRONG_PIN" "$TEST_KEYS/rsa.der"
 	check_refused "^modsign: pkcs11:token=$TOKEN;object=rsa\?pin-value=REDACTED: wrong PIN" \
 		"$RSA_URI?pin-value=$WRONG_PIN" "$TEST_KEYS/rsa.der"
+	check_refused "^modsign: pkcs11:pin-value=REDACTED;token=$TOKEN;object=rsa;pin-value=REDACTED: wrong PIN" \
+		"pkcs11:pin-value=$PIN;token=$TOKEN;object=rsa;pin-value=$WRONG_PIN" "$TEST_KEYS/rsa.der"
 	export KBUILD_SIGN_PIN=$WRONG_PIN
 	check_refused "^modsign: $RSA_URI: wrong PIN \(CKR_PIN_INCORRECT\)$" "$RSA_URI" "$TEST_KEYS/rsa.der"
 	# modsign sign too: the key is loaded once, before any module
