@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -124,22 +126,50 @@ static int fsync_parent(const char *path)
 	return 0;
 }
 
+/* ---- temporary files ---- */
+
+#define TMP_INFIX ".~modsign~"
+#define TMP_RANDOM 6 /* the XXXXXX of mkostemp() */
+
+/*
+ * Lock a new temporary file for as long as it is open: 0 when it is locked
+ * (or the filesystem has no flock(), where no one removes it either), 1 when
+ * a cleaner removed it between its creation and the lock (make another).
+ */
+static int tmp_lock(int fd)
+{
+	struct stat st;
+
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return 0;
+	}
+	return fstat(fd, &st) == 0 && st.st_nlink == 0;
+}
+
 int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const struct stat *owner)
 {
 	int saved;
 
 	*t = (struct fileio_tmp){ .fd = -1, .dest = dest };
-	if (asprintf(&t->path, "%s.~modsign~XXXXXX", dest) < 0) {
-		t->path = NULL;
-		util_err("%s: out of memory", dest);
-		return -1;
-	}
-	t->fd = mkostemp(t->path, O_CLOEXEC);
-	if (t->fd < 0) {
-		util_err("%s: cannot create temporary file: %s", dest, strerror(errno));
+	for (int tries = 0;; tries++) {
+		if (asprintf(&t->path, "%s" TMP_INFIX "XXXXXX", dest) < 0) {
+			t->path = NULL;
+			util_err("%s: out of memory", dest);
+			return -1;
+		}
+		t->fd = mkostemp(t->path, O_CLOEXEC);
+		if (t->fd < 0) {
+			util_err("%s: cannot create temporary file: %s", dest, strerror(errno));
+			free(t->path);
+			t->path = NULL;
+			return -1;
+		}
+		if (tries == 100 || tmp_lock(t->fd) == 0)
+			break;
+		/* Already unlinked by a cleaner: its name is not ours any more. */
+		close(t->fd);
 		free(t->path);
-		t->path = NULL;
-		return -1;
 	}
 	if ((owner && fchown(t->fd, owner->st_uid, owner->st_gid) < 0 && errno != EPERM) ||
 	    fchmod(t->fd, mode & 07777) < 0 || fstat(t->fd, &t->st) < 0) {
@@ -149,6 +179,42 @@ int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const s
 		return -1;
 	}
 	return 0;
+}
+
+void fileio_tmp_expect(struct fileio_tmp *t, const struct stat *expect)
+{
+	t->check = true;
+	t->expect = *expect;
+}
+
+/*
+ * Whether path is still the file `was` describes: 0 when it is (same inode,
+ * size and modification time, and change time unless the link count
+ * changed: replacing another name of a hard-linked file changes only that),
+ * -1 when it changed or is gone, else the errno of lstat().
+ */
+static int tmp_dest_unchanged(const char *path, const struct stat *was)
+{
+	struct stat now;
+
+	if (lstat(path, &now) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? -1 : errno;
+	if (now.st_dev != was->st_dev || now.st_ino != was->st_ino || now.st_size != was->st_size ||
+	    now.st_mtim.tv_sec != was->st_mtim.tv_sec || now.st_mtim.tv_nsec != was->st_mtim.tv_nsec)
+		return -1;
+	if (now.st_nlink == was->st_nlink &&
+	    (now.st_ctim.tv_sec != was->st_ctim.tv_sec || now.st_ctim.tv_nsec != was->st_ctim.tv_nsec))
+		return -1;
+	return 0;
+}
+
+/* Print why dest may not be replaced after tmp_dest_unchanged() said `r`. */
+static void tmp_changed_err(const char *dest, int r)
+{
+	if (r < 0)
+		util_err("%s: changed while being signed", dest);
+	else
+		util_err("%s: cannot replace: %s", dest, strerror(r));
 }
 
 int fileio_tmp_write(struct fileio_tmp *t, const struct iovec *iov, int iovcnt)
@@ -167,10 +233,11 @@ int fileio_tmp_write(struct fileio_tmp *t, const struct iovec *iov, int iovcnt)
 
 void fileio_tmp_discard(struct fileio_tmp *t)
 {
-	if (t->fd >= 0)
-		close(t->fd);
+	/* Unlinked while still locked: no cleaner can take the name meanwhile. */
 	if (t->path)
 		unlink(t->path);
+	if (t->fd >= 0)
+		close(t->fd);
 	free(t->path);
 	t->fd = -1;
 	t->path = NULL;
@@ -186,13 +253,19 @@ int fileio_tmp_commit(struct fileio_tmp *t)
 		util_err("%s: cannot write: %s", t->dest, strerror(saved));
 		return -1;
 	}
-	if (close(t->fd) < 0 || rename(t->path, t->dest) < 0) {
+	if (t->check && (saved = tmp_dest_unchanged(t->dest, &t->expect)) != 0) {
+		fileio_tmp_discard(t);
+		tmp_changed_err(t->dest, saved);
+		return -1;
+	}
+	/* Renamed while still open, so still locked; the data is synced. */
+	if (rename(t->path, t->dest) < 0) {
 		saved = errno;
-		t->fd = -1;
 		fileio_tmp_discard(t);
 		util_err("%s: cannot replace: %s", t->dest, strerror(saved));
 		return -1;
 	}
+	close(t->fd);
 	t->fd = -1;
 	free(t->path);
 	t->path = NULL;
@@ -222,23 +295,82 @@ static int write_temp(const char *dest, const struct iovec *iov, int iovcnt,
 	return t.fd;
 }
 
-int fileio_replace(const char *dest, const struct iovec *iov, int iovcnt,
-		   mode_t mode, const struct stat *owner)
+int fileio_replace_if_unchanged(const char *dest, const struct iovec *iov, int iovcnt,
+				mode_t mode, const struct stat *owner, const struct stat *expect)
 {
 	struct fileio_tmp t;
 
-	if (fileio_tmp_open(&t, dest, mode, owner) < 0 || fileio_tmp_write(&t, iov, iovcnt) < 0)
+	if (fileio_tmp_open(&t, dest, mode, owner) < 0)
+		return -1;
+	if (expect)
+		fileio_tmp_expect(&t, expect);
+	if (fileio_tmp_write(&t, iov, iovcnt) < 0)
 		return -1;
 	return fileio_tmp_commit(&t);
+}
+
+int fileio_replace(const char *dest, const struct iovec *iov, int iovcnt,
+		   mode_t mode, const struct stat *owner)
+{
+	return fileio_replace_if_unchanged(dest, iov, iovcnt, mode, owner, NULL);
+}
+
+size_t fileio_tmp_dest_len(const char *name)
+{
+	size_t n = strlen(name), k = strlen(TMP_INFIX);
+
+	if (n < 1 + k + TMP_RANDOM || name[n - TMP_RANDOM - k - 1] == '/' ||
+	    memcmp(name + n - TMP_RANDOM - k, TMP_INFIX, k) != 0)
+		return 0;
+	for (size_t i = n - TMP_RANDOM; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return 0;
+	}
+	return n - TMP_RANDOM - k;
+}
+
+int fileio_tmp_remove_stale(const char *path)
+{
+	const int flags = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	_cleanup_close_ int fd = -1;
+	struct stat before, st, now;
+
+	/* Only ever opened when it is a regular file: never a device or FIFO. */
+	if (!fileio_tmp_dest_len(path) || lstat(path, &before) < 0 || !S_ISREG(before.st_mode))
+		return 0;
+	/* Read-write when we may: NFS emulates flock() with write locks. */
+	fd = open(path, O_RDWR | flags);
+	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == ETXTBSY))
+		fd = open(path, O_RDONLY | flags);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != before.st_dev || st.st_ino != before.st_ino)
+		return 0;
+	/* Held by a modsign that is still running, or no locks here: leave it. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return 0;
+	/* Still the file at that name (a live writer renames only under its lock). */
+	if (lstat(path, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+		return 0;
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		util_warn("%s: cannot remove stale temporary file: %s", path, strerror(errno));
+		return -1;
+	}
+	return 1;
 }
 
 /* ---- batches ---- */
 
 struct batch_entry {
 	char *tmp, *dest;
+	int fd;             /* the temporary file, open (locked) until renamed */
 	dev_t dev;
 	size_t len;
 	int *status;
+	bool check;         /* fileio_tmp_expect() */
+	struct stat expect;
 };
 
 struct batch_list {
@@ -256,9 +388,13 @@ struct fileio_batch {
 	int failed;
 };
 
+/* what: the failed step, with err; NULL: `err` is for tmp_changed_err(). */
 static void entry_fail(struct fileio_batch *b, struct batch_entry *e, const char *what, int err)
 {
-	util_err("%s: %s: %s", e->dest, what, strerror(err));
+	if (what)
+		util_err("%s: %s: %s", e->dest, what, strerror(err));
+	else
+		tmp_changed_err(e->dest, err);
 	if (e->tmp)
 		unlink(e->tmp);
 	*e->status = -1;
@@ -267,9 +403,12 @@ static void entry_fail(struct fileio_batch *b, struct batch_entry *e, const char
 
 static void entry_free(struct batch_entry *e)
 {
+	if (e->fd >= 0)
+		close(e->fd);
 	free(e->tmp);
 	free(e->dest);
 	e->tmp = e->dest = NULL;
+	e->fd = -1;
 }
 
 /* syncfs() the filesystem holding path, through its directory: 0 or an errno. */
@@ -341,13 +480,22 @@ static void batch_commit(struct fileio_batch *b, struct batch_list *work)
 	for (size_t i = 0; i < work->n; i++) {
 		struct batch_entry *e = &work->v[i];
 
+		int r;
+
 		if (!e->dest)
 			continue;
+		if (e->check && (r = tmp_dest_unchanged(e->dest, &e->expect)) != 0) {
+			entry_fail(b, e, NULL, r);
+			entry_free(e);
+			continue;
+		}
 		if (rename(e->tmp, e->dest) < 0) {
 			entry_fail(b, e, "cannot replace", errno);
 			entry_free(e);
 			continue;
 		}
+		close(e->fd);
+		e->fd = -1;
 		free(e->tmp);
 		e->tmp = NULL;
 	}
@@ -380,12 +528,24 @@ static void *batch_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Descriptors a batch may need: the files waiting (up to twice
+ * FILEIO_BATCH_MAX_FILES, the group being renamed and the next one) plus
+ * the workers' own.
+ */
+#define BATCH_NOFILE (2 * FILEIO_BATCH_MAX_FILES + 1024)
+
 struct fileio_batch *fileio_batch_new(void)
 {
 	struct fileio_batch *b = calloc(1, sizeof(*b));
+	struct rlimit rl;
 
 	if (!b)
 		return NULL;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < BATCH_NOFILE && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < BATCH_NOFILE ? rl.rlim_max : BATCH_NOFILE;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->more, NULL);
 	pthread_cond_init(&b->room, NULL);
@@ -396,8 +556,8 @@ struct fileio_batch *fileio_batch_new(void)
 
 int fileio_batch_add(struct fileio_batch *b, struct fileio_tmp *t, int *status)
 {
-	struct batch_entry e = { .dev = t->st.st_dev, .len = t->len, .status = status };
-	int saved;
+	struct batch_entry e = { .fd = -1, .dev = t->st.st_dev, .len = t->len, .status = status,
+				 .check = t->check, .expect = t->expect };
 
 	if (!b || !b->threaded)
 		return fileio_tmp_commit(t);
@@ -406,14 +566,9 @@ int fileio_batch_add(struct fileio_batch *b, struct fileio_tmp *t, int *status)
 		util_err("%s: out of memory", t->dest);
 		return -1;
 	}
-	saved = close(t->fd) < 0 ? errno : 0;
+	/* Kept open, and so locked, until renamed. */
+	e.fd = t->fd;
 	t->fd = -1;
-	if (saved) {
-		fileio_tmp_discard(t);
-		util_err("%s: cannot write: %s", t->dest, strerror(saved));
-		free(e.dest);
-		return -1;
-	}
 	e.tmp = TAKE_PTR(t->path);
 
 	pthread_mutex_lock(&b->lock);
@@ -442,13 +597,17 @@ int fileio_batch_add(struct fileio_batch *b, struct fileio_tmp *t, int *status)
 }
 
 int fileio_batch_replace(struct fileio_batch *b, const char *dest, const struct iovec *iov, int iovcnt,
-			 mode_t mode, const struct stat *owner, int *status)
+			 mode_t mode, const struct stat *owner, const struct stat *expect, int *status)
 {
 	struct fileio_tmp t;
 
 	if (!b)
-		return fileio_replace(dest, iov, iovcnt, mode, owner);
-	if (fileio_tmp_open(&t, dest, mode, owner) < 0 || fileio_tmp_write(&t, iov, iovcnt) < 0)
+		return fileio_replace_if_unchanged(dest, iov, iovcnt, mode, owner, expect);
+	if (fileio_tmp_open(&t, dest, mode, owner) < 0)
+		return -1;
+	if (expect)
+		fileio_tmp_expect(&t, expect);
+	if (fileio_tmp_write(&t, iov, iovcnt) < 0)
 		return -1;
 	return fileio_batch_add(b, &t, status);
 }

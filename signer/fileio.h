@@ -41,6 +41,15 @@ int fileio_replace(const char *dest, const struct iovec *iov, int iovcnt,
 		   mode_t mode, const struct stat *owner);
 
 /*
+ * fileio_replace(), but only if dest is still the file `expect` describes
+ * (the stat taken when it was opened for reading; NULL: no check).  When it
+ * was replaced, rewritten, truncated or removed meanwhile, dest is left as
+ * it is now, "DEST: changed while being signed" is printed and -1 returned.
+ */
+int fileio_replace_if_unchanged(const char *dest, const struct iovec *iov, int iovcnt,
+				mode_t mode, const struct stat *owner, const struct stat *expect);
+
+/*
  * A temporary file, next to dest, being written to replace dest: for data
  * produced piece by piece (a module streamed through a small buffer).
  * fileio_tmp_open() creates it with `mode` (and owner, as above);
@@ -48,6 +57,15 @@ int fileio_replace(const char *dest, const struct iovec *iov, int iovcnt,
  * fileio_replace() does after writing (fsync, rename, fsync the directory);
  * fileio_tmp_discard() removes it silently.  Errors are printed naming dest;
  * after an error the temporary file is already gone.
+ * fileio_tmp_expect() makes the rename conditional, as in
+ * fileio_replace_if_unchanged().
+ *
+ * The temporary file is named "DEST.~modsign~XXXXXX" (XXXXXX: six letters
+ * or digits) and holds an exclusive flock() from its creation until it has
+ * been renamed or removed: a lock that the kernel drops when the process
+ * dies, even by SIGKILL.  fileio_tmp_remove_stale() removes such a file only
+ * when nobody holds its lock, so it never takes the temporary file of a
+ * modsign that is still running (in another PID namespace, too).
  */
 struct fileio_tmp {
 	int fd;
@@ -55,12 +73,31 @@ struct fileio_tmp {
 	const char *dest;
 	struct stat st; /* of the temporary file, for its filesystem */
 	size_t len;
+	bool check;        /* rename only if dest still matches `expect` */
+	struct stat expect;
 };
 
 int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const struct stat *owner);
+void fileio_tmp_expect(struct fileio_tmp *t, const struct stat *expect);
 int fileio_tmp_write(struct fileio_tmp *t, const struct iovec *iov, int iovcnt);
 int fileio_tmp_commit(struct fileio_tmp *t);
 void fileio_tmp_discard(struct fileio_tmp *t);
+
+/*
+ * The length of DEST in a file name NAME of the form "DEST.~modsign~XXXXXX",
+ * or 0 when NAME is not such a name.
+ */
+size_t fileio_tmp_dest_len(const char *name);
+
+/*
+ * Remove PATH, a temporary file left by a modsign that died (killed, or a
+ * crash or power loss): only if it is a regular file (a symlink is not
+ * followed) whose name fileio_tmp_dest_len() accepts and whose lock is
+ * free.  Returns 1 when removed; 0 when left alone (in use, gone, not a
+ * regular file, or on a filesystem without flock()); -1 when it could not be
+ * removed (a warning is printed).
+ */
+int fileio_tmp_remove_stale(const char *path);
 
 /*
  * A batch of replacements made durable together, for signing many modules:
@@ -79,11 +116,18 @@ void fileio_tmp_discard(struct fileio_tmp *t);
  *
  * Power loss at any moment leaves every destination either as it was or
  * completely replaced, never partly written (plus, at worst, leftover
- * "DEST.~modsign~XXXXXX" temporary files); after fileio_batch_finish()
- * returns 0, every replacement is durable.
+ * "DEST.~modsign~XXXXXX" temporary files, which fileio_tmp_remove_stale()
+ * takes away later); after fileio_batch_finish() returns 0, every
+ * replacement is durable.
  *
- * fileio_batch_replace() is fileio_replace() through a batch; with b NULL it
- * is fileio_replace() itself.
+ * A file whose fileio_tmp_expect() was set is checked right before its
+ * rename (after the syncfs()), as fileio_replace_if_unchanged() does.  Each
+ * waiting file keeps its descriptor (and so its lock) open until renamed:
+ * fileio_batch_new() raises the soft RLIMIT_NOFILE when it is too low for
+ * that.
+ *
+ * fileio_batch_replace() is fileio_replace_if_unchanged() through a batch;
+ * with b NULL it is fileio_replace_if_unchanged() itself.
  */
 #define FILEIO_BATCH_MAX_FILES 256
 #define FILEIO_BATCH_MAX_BYTES (64u << 20)
@@ -93,7 +137,7 @@ struct fileio_batch;
 struct fileio_batch *fileio_batch_new(void);
 int fileio_batch_add(struct fileio_batch *b, struct fileio_tmp *t, int *status);
 int fileio_batch_replace(struct fileio_batch *b, const char *dest, const struct iovec *iov, int iovcnt,
-			 mode_t mode, const struct stat *owner, int *status);
+			 mode_t mode, const struct stat *owner, const struct stat *expect, int *status);
 /* Wait for every added file, free the batch; 0, or -1 if any file failed. */
 int fileio_batch_finish(struct fileio_batch *b);
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -41,6 +42,7 @@ static const char *const outcome_names[OUT__MAX] = { "signed", "skipped", "re-si
 
 struct sign_job {
 	char *path;
+	bool named; /* on the command line, not found by a walk */
 	enum sign_outcome outcome;
 	int io_err; /* set by the batch when the replacement failed after sign_one */
 	char note[160];
@@ -62,24 +64,54 @@ struct sign_ctx {
 
 static const char *const suffixes[] = { ".ko", ".ko.gz", ".ko.xz", ".ko.zst" };
 
-static int is_module_name(const char *path)
+static int is_module_name_n(const char *path, size_t n)
 {
-	size_t n = strlen(path);
-
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		size_t s = strlen(suffixes[i]);
 
-		if (n > s && strcmp(path + n - s, suffixes[i]) == 0)
+		if (n > s && memcmp(path + n - s, suffixes[i], s) == 0)
 			return 1;
 	}
 	return 0;
 }
 
+static int is_module_name(const char *path)
+{
+	return is_module_name_n(path, strlen(path));
+}
+
 static struct {
 	struct sign_job *v;
 	size_t n, cap;
-	int oom;
+	int oom, quiet;
+	char **stale; /* temporary files of modules that may be left by a dead modsign */
+	size_t nstale, stale_cap;
 } collect;
+
+static int add_stale(const char *path)
+{
+	if (collect.nstale == collect.stale_cap) {
+		size_t cap = collect.stale_cap ? 2 * collect.stale_cap : 16;
+		char **v = realloc(collect.stale, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		collect.stale = v;
+		collect.stale_cap = cap;
+	}
+	if (!(collect.stale[collect.nstale] = strdup(path)))
+		return -1;
+	collect.nstale++;
+	return 0;
+}
+
+/* Whether path (of a regular file) names a module's temporary file. */
+static int is_module_temp(const char *path)
+{
+	size_t n = fileio_tmp_dest_len(path);
+
+	return n && is_module_name_n(path, n);
+}
 
 static int add_job(const char *path)
 {
@@ -99,15 +131,20 @@ static int add_job(const char *path)
 	return 0;
 }
 
-/* Walk without following symlinks: a link never leads out of the tree. */
+/*
+ * Walk without following symlinks: a link never leads out of the tree.
+ * Temporary files of modules are noted, to be removed if stale.
+ */
 static int walk_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	(void)st;
 	(void)ftw;
-	if (type == FTW_F && is_module_name(path) && add_job(path) < 0) {
+	if (type == FTW_F && ((is_module_name(path) && add_job(path) < 0) ||
+			      (S_ISREG(st->st_mode) && is_module_temp(path) && add_stale(path) < 0))) {
 		collect.oom = 1;
 		return 1;
 	}
+	if (type == FTW_SL && is_module_name(path) && !collect.quiet)
+		util_warn("%s: symbolic link, not followed", path);
 	if (type == FTW_DNR)
 		util_warn("%s: cannot read directory, skipped", path);
 	return 0;
@@ -125,7 +162,9 @@ static int collect_paths(char **paths, int n)
 		struct stat st;
 
 		/* A module named through a symlink: sign the file it points to and
-		 * keep the link (renaming over the link would replace it). */
+		 * keep the link (renaming over the link would replace it).  A
+		 * directory named through one: walk the directory it points to
+		 * (inside it, links are not followed). */
 		if (lstat(paths[i], &st) == 0 && S_ISLNK(st.st_mode) && !(real = realpath(paths[i], NULL))) {
 			util_err("%s: %s", paths[i], strerror(errno));
 			return -1;
@@ -135,18 +174,109 @@ static int collect_paths(char **paths, int n)
 			return -1;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			if (nftw(paths[i], walk_cb, 16, FTW_PHYS) != 0 || collect.oom) {
+			if (nftw(real ? real : paths[i], walk_cb, 16, FTW_PHYS) != 0 || collect.oom) {
 				util_err("%s: cannot walk: %s", paths[i], collect.oom ? "out of memory" : strerror(errno));
 				return -1;
 			}
 		} else if (add_job(real ? real : paths[i]) < 0) {
 			util_err("out of memory");
 			return -1;
+		} else {
+			collect.v[collect.n - 1].named = true;
 		}
 	}
 	if (collect.n)
 		qsort(collect.v, collect.n, sizeof(collect.v[0]), job_cmp);
 	return 0;
+}
+
+/* Note the temporary files of modules in directory `prefix` (with its '/'). */
+static int find_stale_in(const char *prefix)
+{
+	DIR *d = opendir(*prefix ? prefix : ".");
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d)
+		return 0; /* signing the module will say what is wrong */
+	while (ret == 0 && (e = readdir(d))) {
+		_cleanup_free_ char *dest = NULL;
+		size_t n = fileio_tmp_dest_len(e->d_name);
+		struct sign_job key;
+
+		if (!n || (e->d_type != DT_REG && e->d_type != DT_UNKNOWN))
+			continue;
+		if (asprintf(&dest, "%s%s", prefix, e->d_name) < 0) {
+			dest = NULL;
+			ret = -1;
+			break;
+		}
+		/* dest without its ".~modsign~XXXXXX": is that module being signed? */
+		key.path = strndup(dest, strlen(prefix) + n);
+		if (!key.path)
+			ret = -1;
+		else if (bsearch(&key, collect.v, collect.n, sizeof(collect.v[0]), job_cmp) && add_stale(dest) < 0)
+			ret = -1;
+		free(key.path);
+	}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * Modules named on the command line: note the temporary files for exactly
+ * those names, reading each directory once.  (Walks note them on the way.)
+ */
+static int find_named_stale(void)
+{
+	_cleanup_free_ char **done = calloc(collect.n + 1, sizeof(*done));
+	size_t ndone = 0;
+	int ret = 0;
+
+	if (!done)
+		return -1;
+	for (size_t i = 0; ret == 0 && i < collect.n; i++) {
+		const char *slash = strrchr(collect.v[i].path, '/');
+		size_t len = slash ? (size_t)(slash - collect.v[i].path) + 1 : 0;
+		bool seen = false;
+
+		if (!collect.v[i].named)
+			continue;
+		for (size_t k = 0; !seen && k < ndone; k++)
+			seen = strlen(done[k]) == len && strncmp(done[k], collect.v[i].path, len) == 0;
+		if (seen)
+			continue;
+		if (!(done[ndone] = strndup(collect.v[i].path, len)))
+			ret = -1;
+		else
+			ret = find_stale_in(done[ndone++]);
+	}
+	for (size_t k = 0; k < ndone; k++)
+		free(done[k]);
+	return ret;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Remove the temporary files that a modsign killed earlier left beside the
+ * modules (those of a modsign still running are locked and stay).
+ */
+static void remove_stale(int quiet)
+{
+	if (collect.nstale)
+		qsort(collect.stale, collect.nstale, sizeof(collect.stale[0]), str_cmp);
+	for (size_t i = 0; i < collect.nstale; i++) {
+		if (fileio_tmp_remove_stale(collect.stale[i]) > 0 && !quiet)
+			printf("removed: %s (stale temporary file)\n", collect.stale[i]);
+		free(collect.stale[i]);
+	}
+	free(collect.stale);
+	collect.stale = NULL;
+	collect.nstale = collect.stale_cap = 0;
 }
 
 /* ---- one module ---- */
@@ -197,6 +327,7 @@ static int sign_plain(const struct sign_ctx *c, struct sign_job *j)
 		cmssign_stream_free(cs);
 		return 1;
 	}
+	fileio_tmp_expect(&t, &st); /* "changed while being signed" */
 	for (left = (size_t)st.st_size; left;) {
 		ssize_t n = read(fd, buf, left < sizeof(buf) ? left : sizeof(buf));
 
@@ -293,7 +424,8 @@ static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 		iov[0] = (struct iovec){ packed, packed_len };
 		iovcnt = 1;
 	}
-	if (fileio_batch_replace(c->batch, j->path, iov, iovcnt, m.file.st.st_mode, &m.file.st, &j->io_err) < 0)
+	if (fileio_batch_replace(c->batch, j->path, iov, iovcnt, m.file.st.st_mode, &m.file.st, &m.file.st,
+				 &j->io_err) < 0)
 		return;
 	j->outcome = nsigs ? OUT_RESIGNED : OUT_SIGNED;
 }
@@ -474,8 +606,14 @@ int cmd_sign(int argc, char **argv)
 			return EXIT_ERR;
 	}
 
+	collect.quiet = quiet;
 	if (collect_paths(argv + optind, argc - optind) < 0)
 		return EXIT_ERR;
+	if (find_named_stale() < 0) {
+		util_err("out of memory");
+		return EXIT_ERR;
+	}
+	remove_stale(quiet);
 
 	_cleanup_x509_stack_ STACK_OF(X509) *trusted = sk_X509_new_null();
 	if (!trusted || !X509_up_ref(cert) || !sk_X509_push(trusted, cert))

@@ -157,7 +157,8 @@ int signfile_main(int argc, char **argv)
 	};
 	bool in_place = strcmp(dest, module_path) == 0;
 
-	if (fileio_replace(dest, iov, 3, m.file.st.st_mode, in_place ? &m.file.st : NULL) < 0)
+	if (fileio_replace_if_unchanged(dest, iov, 3, m.file.st.st_mode, in_place ? &m.file.st : NULL,
+					in_place ? &m.file.st : NULL) < 0)
 		return EXIT_ERR;
 	return EXIT_OK;
 }
