@@ -19,7 +19,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "sign", cmd_sign,
-	  "[--key KEY] [--cert X509] [--hash HASH] [--kernel-dir DIR | --kver KVER] [--sync batch|file] [-j N] [-q] PATH..." },
+	  "[--key KEY] [--cert X509] [--hash HASH] [--kernel-dir DIR | --kver KVER] [--sync batch|file] [-d] [-j N] [-q] PATH..." },
 	{ "keygen", cmd_keygen, "[--template FILE] [--hash H] [--days N] DIR" },
 	{ "verify", cmd_verify, "[--cert FILE]... [--keyring DIR]... [--kernel-dir DIR] [--json] [-q] MODULE..." },
 	{ "info", cmd_info, "[--json] MODULE..." },

@@ -227,6 +227,37 @@ untouched() {
 	done
 }
 
+@test "modsign sign -d: MODULE.p7s for plain, signed and compressed modules, as sign-file -d makes it; modules untouched" {
+	require_cmd xz xz-utils
+	mkdir farm
+	demo_copy "$BATS_TEST_TMPDIR/farm/plain.ko" >/dev/null
+	ref_signed farm/signed.ko sha256 "$K/ec384.pem" >/dev/null
+	demo_copy "$BATS_TEST_TMPDIR/farm/packed.ko" >/dev/null
+	xz --check=crc32 --lzma2=dict=1MiB farm/packed.ko
+	before=$(cd farm && sha256sum ./*.ko ./*.xz)
+	run -0 --separate-stderr modsign sign -d --key "$K/rsa.pem" --hash sha512 farm
+	assert_equal "$output" "signed: farm/packed.ko.xz (detached: packed.ko.xz.p7s)
+signed: farm/plain.ko (detached: plain.ko.p7s)
+signed: farm/signed.ko (detached: signed.ko.p7s)
+3 signed, 0 skipped, 0 re-signed, 0 failed"
+	assert_equal "$(cd farm && sha256sum ./*.ko ./*.xz)" "$before" "modules"
+	# each .p7s is sign-file -d's for the unsigned, decompressed module
+	d=$(demo_copy "$BATS_TEST_TMPDIR/d.ko")
+	"$SIGN_FILE" -d sha512 "$K/rsa.pem" "$K/rsa.pem" "$d"
+	for f in plain.ko signed.ko packed.ko.xz; do
+		assert_same_file "$d.p7s" "farm/$f.p7s"
+	done
+	# back on the build host: attach gives what signing in place gives
+	cp -r farm direct
+	rm direct/*.p7s
+	modsign sign -q --key "$K/rsa.pem" --hash sha512 direct
+	for f in plain.ko signed.ko packed.ko.xz; do
+		run -0 modsign attach --cert "$K/rsa.der" "farm/$f.p7s" "farm/$f"
+		assert_same_file "direct/$f" "farm/$f"
+	done
+	assert_no_temp "$BATS_TEST_TMPDIR"
+}
+
 @test "sign-file mode -s: the same bytes as Debian's sign-file -s, with and without DEST" {
 	u=$(demo_copy "$BATS_TEST_TMPDIR/u.ko")
 	"$SIGN_FILE" -d sha512 "$K/rsa.pem" "$K/rsa.pem" "$u"
