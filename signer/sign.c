@@ -24,6 +24,7 @@
 #include "cmssign.h"
 #include "commands.h"
 #include "compress.h"
+#include "digest.h"
 #include "fileio.h"
 #include "hashalg.h"
 #include "kconfig.h"
@@ -57,6 +58,7 @@ struct sign_ctx {
 	size_t njobs;
 	atomic_size_t next, done;
 	int progress;
+	bool detach; /* -d: write MODULE.p7s, leave the module alone */
 	struct fileio_batch *batch; /* NULL: each file synced on its own */
 };
 
@@ -359,6 +361,36 @@ fail:
 	return 1;
 }
 
+/*
+ * -d: MODULE.p7s, the detached signature of what a module signature covers
+ * (digest.h: without old signatures, inside the compression), as sign-file
+ * -d writes it for a plain module; the module itself is not touched.
+ */
+static void sign_detached(const struct sign_ctx *c, struct sign_job *j)
+{
+	_cleanup_(module_freep) struct module m = { 0 };
+	_cleanup_free_ unsigned char *der = NULL;
+	_cleanup_free_ char *p7s = NULL;
+	size_t body = 0, der_len = 0;
+	unsigned nsigs = 0;
+
+	j->outcome = OUT_FAILED;
+	if (digest_load(j->path, &m, &body, &nsigs) < 0 ||
+	    cmssign_sign(c->key, c->cert, hashalg_md(c->hash), false, m.file.data, body, j->path, &der, &der_len) < 0)
+		return;
+	if (asprintf(&p7s, "%s.p7s", j->path) < 0) {
+		p7s = NULL;
+		util_err("%s: out of memory", j->path);
+		return;
+	}
+	struct iovec v = { der, der_len };
+
+	if (fileio_replace(p7s, &v, 1, fileio_default_mode(), NULL) < 0)
+		return;
+	j->outcome = OUT_SIGNED;
+	NOTE(j, "detached: %s", strrchr(p7s, '/') ? strrchr(p7s, '/') + 1 : p7s);
+}
+
 static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 {
 	_cleanup_(module_freep) struct module m = { 0 };
@@ -370,6 +402,10 @@ static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 	unsigned nsigs = 0;
 	uint8_t tail[TRAILER_LEN];
 
+	if (c->detach) {
+		sign_detached(c, j);
+		return;
+	}
 	if (sign_plain(c, j))
 		return; /* a plain unsigned module, streamed */
 	j->outcome = OUT_FAILED;
@@ -495,7 +531,7 @@ static int run_jobs(struct sign_ctx *c, long nthreads)
 
 static const char sign_usage[] =
 	"Usage: modsign sign [--key KEY] [--cert X509] [--hash HASH]\n"
-	"                    [--kernel-dir DIR | --kver KVER] [--sync batch|file] [-j N] [-q] PATH...\n";
+	"                    [--kernel-dir DIR | --kver KVER] [--sync batch|file] [-d] [-j N] [-q] PATH...\n";
 
 /* The hash: --hash, else the kernel's CONFIG_MODULE_SIG_HASH, else sha512. */
 static const struct hashalg *choose_hash(const char *opt, const char *kdir, const char *kver, int quiet)
@@ -542,6 +578,7 @@ int cmd_sign(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "sync", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "detach", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -550,10 +587,10 @@ int cmd_sign(int argc, char **argv)
 	_cleanup_x509_ X509 *cert = NULL;
 	_cleanup_free_ char *dir = NULL;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-	int quiet = 0, sync_each = 0, opt;
+	int quiet = 0, sync_each = 0, detach = 0, opt;
 	size_t count[OUT__MAX] = { 0 };
 
-	while ((opt = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:qdh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'K': key_path = optarg; break;
 		case 'C': cert_path = optarg; break;
@@ -561,6 +598,7 @@ int cmd_sign(int argc, char **argv)
 		case 'D': kdir = optarg; break;
 		case 'V': kver = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'd': detach = 1; break;
 		case 'S':
 			if (strcmp(optarg, "batch") != 0 && strcmp(optarg, "file") != 0) {
 				util_err("--sync %s: expected batch or file", optarg);
@@ -622,7 +660,7 @@ int cmd_sign(int argc, char **argv)
 	struct sign_ctx c = {
 		.key = key, .cert = cert, .trusted = trusted, .hash = hash,
 		.jobs = collect.v, .njobs = collect.n,
-		.progress = isatty(STDERR_FILENO) && collect.n > 1,
+		.progress = isatty(STDERR_FILENO) && collect.n > 1, .detach = detach,
 	};
 	if (collect.n == 0 && !quiet)
 		util_warn("no modules (*.ko, *.ko.gz, *.ko.xz, *.ko.zst) found");
