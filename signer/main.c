@@ -20,7 +20,7 @@ struct command {
 static const struct command commands[] = {
 	{ "sign", cmd_sign,
 	  "[--key KEY] [--cert X509] [--hash HASH] [--kernel-dir DIR | --kver KVER] [--sync batch|file] [-d] [-j N] [-q] PATH..." },
-	{ "keygen", cmd_keygen, "[--template FILE] [--hash H] [--days N] DIR" },
+	{ "keygen", cmd_keygen, "[--template FILE] [--hash H] [--days N] [--pkcs11 URI] DIR" },
 	{ "verify", cmd_verify, "[--cert FILE]... [--keyring DIR]... [--kernel-dir DIR] [--json] [-q] MODULE..." },
 	{ "info", cmd_info, "[--json] MODULE..." },
 	{ "strip", cmd_strip, "MODULE..." },
@@ -47,7 +47,9 @@ static void usage(FILE *out)
 		"  -k   name the signer by subjectKeyIdentifier instead of issuer+serial\n"
 		"  -s   append the raw CMS signature RAWSIG (checked against X509 first)\n"
 		"  KEY is a PEM private key (RSA or EC; passphrase from KBUILD_SIGN_PIN),\n"
-		"  X509 a PEM or DER certificate; both may be one PEM file.\n"
+		"  X509 a PEM or DER certificate; both may be one PEM file.  Either may be a\n"
+		"  pkcs11: URI (PIN from pin-value, pin-source or KBUILD_SIGN_PIN; module\n"
+		"  from PKCS11_MODULE_PATH).\n"
 		"\n"
 		"Commands:\n"
 		"  sign     sign every module (*.ko, *.ko.gz, *.ko.xz, *.ko.zst) under PATH with\n"
@@ -55,7 +57,8 @@ static void usage(FILE *out)
 		"           modules this key already signed\n"
 		"  keygen   create DIR/signing_key.pem (key and certificate, mode 0600) and\n"
 		"           DIR/signing_key.x509 (DER, for mokutil --import) from an\n"
-		"           x509.genkey template; never overwrites an existing key\n"
+		"           x509.genkey template; never overwrites an existing key; with\n"
+		"           --pkcs11 URI the key pair is made on a PKCS#11 token\n"
 		"  verify   say whether the kernel would accept each module's signature\n"
 		"  info     print sig_id, signer, sig_key, sig_hashalgo, signature as modinfo does\n"
 		"  strip    remove appended signatures\n"

@@ -463,7 +463,7 @@ EOF
 
 @test "--help: the usage line and the exit codes, on stdout, exit 0" {
 	run -0 --separate-stderr modsign keygen --help
-	assert_equal "${lines[0]}" "Usage: modsign keygen [--template FILE] [--hash H] [--days N] DIR"
+	assert_equal "${lines[0]}" "Usage: modsign keygen [--template FILE] [--hash H] [--days N] [--pkcs11 URI] DIR"
 	assert_match "$output" "Exit status: 0 key created; 1 error"
 	assert_match "$output" "Hashes: sha1, sha224, sha256, sha384, sha512"
 	assert_equal "$stderr" ""
