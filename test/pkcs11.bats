@@ -192,11 +192,13 @@ cms_verify() {
 	cms_verify "$m" "$TEST_KEYS/ec384.der"
 	run -0 modinfo -F sig_hashalgo "$m"
 	assert_equal "$output" sha384
-	m2=$BATS_TEST_TMPDIR/m2.ko
-	cp "$DEMO_KO" "$m2"
-	KBUILD_SIGN_PIN=$PIN run -0 modsign sign -q --hash sha384 --key "$EC_URI" --cert "$TEST_KEYS/ec384.der" -j2 "$m2"
-	run -0 modsign verify --cert "$TEST_KEYS/ec384.der" "$m2"
-	cms_verify "$m2" "$TEST_KEYS/ec384.der"
+	# two workers sharing the token key
+	mkdir "$BATS_TEST_TMPDIR/b"
+	for i in $(seq 1 12); do cp "$DEMO_KO" "$BATS_TEST_TMPDIR/b/m$i.ko"; done
+	KBUILD_SIGN_PIN=$PIN run -0 modsign sign --hash sha384 --key "$EC_URI" --cert "$TEST_KEYS/ec384.der" -j2 "$BATS_TEST_TMPDIR/b"
+	assert_equal "${lines[-1]}" "12 signed, 0 skipped, 0 re-signed, 0 failed"
+	run -0 modsign verify --cert "$TEST_KEYS/ec384.der" "$BATS_TEST_TMPDIR"/b/*.ko
+	cms_verify "$BATS_TEST_TMPDIR/b/m7.ko" "$TEST_KEYS/ec384.der"
 }
 
 # --- the PIN ---------------------------------------------------------------------
