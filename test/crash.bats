@@ -364,7 +364,7 @@ signed: $t/c.ko
 	assert_no_temp "$t"
 }
 
-@test "a module truncated, or removed, while being signed: an error; it is not brought back" {
+@test "a module truncated, or removed, while being signed: an error; it is not brought back (batch and --sync file)" {
 	local t=$BATS_TEST_TMPDIR/t
 	mkdir "$t"
 	cp "$ORIG/d4/m01.ko" "$t/m.ko"
@@ -377,6 +377,13 @@ signed: $t/c.ko
 		"$MODSIGN_BIN" sign --key "$KEY" --hash sha256 "$t/m.ko"
 	assert_equal "$stderr" "modsign: $t/m.ko: changed while being signed"
 	[ ! -e "$t/m.ko" ]
+	assert_no_temp "$t"
+	# The same with --sync file (no batch: the check before each rename).
+	cp "$ORIG/d4/m01.ko" "$t/m.ko"
+	run -1 --separate-stderr env "${hook[@]}" SYNC_HOOK=": >'$t/m.ko'" \
+		"$MODSIGN_BIN" sign --sync file --key "$KEY" --hash sha256 "$t/m.ko"
+	assert_equal "$stderr" "modsign: $t/m.ko: changed while being signed"
+	[ -f "$t/m.ko" ] && [ ! -s "$t/m.ko" ]
 	assert_no_temp "$t"
 }
 
