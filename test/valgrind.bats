@@ -56,4 +56,5 @@ vg() {
 	xz --check=crc32 -k "$m"
 	run -0 vg attach --cert "$k" with-cert.pem "$m.xz"
 	run -2 --separate-stderr vg attach --raw tbs.bin.p7s "$m"
+	run -0 vg sign -d -j 1 --key "$k" --hash sha256 "$m" "$m.xz"
 }
