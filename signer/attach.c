@@ -69,7 +69,7 @@ static void attach_help(void)
 	      "  -k, --keyid         with --raw: name the signer by subjectKeyIdentifier\n"
 	      "  -h, --help          show this help\n"
 	      "\n"
-	      "Prints \"MODULE: attached (signed by \\\"SIGNER\\\", HASH)\" on success.\n"
+	      "On success it prints: MODULE: attached (signed by \"SIGNER\", HASH)\n"
 	      "\n"
 	      "Exit status: 0 attached; 1 error (MODULE or SIG unreadable, not a module,\n"
 	      "write failed); 2 usage; 3 rejected: SIG does not verify for MODULE (the\n"
