@@ -13,9 +13,7 @@
 #include "util.h"
 
 struct p11mod {
-	void *dl;
 	CK_FUNCTION_LIST_PTR f;
-	bool finalize;  /* we initialised the module */
 	CK_SESSION_HANDLE session;
 	bool has_session;
 	const char *shown; /* the URI, redacted */
@@ -82,32 +80,87 @@ static bool token_matches(const struct p11uri *u, CK_SLOT_ID slot, const CK_TOKE
 	       (!u->serial || field_is(ti->serialNumber, sizeof(ti->serialNumber), u->serial));
 }
 
+/*
+ * A module, once loaded and initialised, stays so until exit: the engine
+ * loads the same one (dlopen gives it the same handle), and finalising it
+ * under the engine would invalidate the engine's handles (p11-kit-proxy.so
+ * does).  Released at exit: after the engine (registered later), before
+ * the module's own destructors (registered earlier, by dlopen).
+ */
+#define MAX_MODULES 4
+
+static struct loaded_module {
+	char *path;
+	void *dl;
+	CK_FUNCTION_LIST_PTR f;
+	bool finalize; /* we initialised it */
+} modules[MAX_MODULES];
+
+static void unload_modules(void)
+{
+	for (size_t i = 0; i < MAX_MODULES; i++) {
+		struct loaded_module *l = &modules[i];
+
+		if (l->finalize)
+			l->f->C_Finalize(NULL); /* CKR_CRYPTOKI_NOT_INITIALIZED after the engine's: fine */
+		if (l->dl)
+			dlclose(l->dl);
+		free(l->path);
+		memset(l, 0, sizeof(*l));
+	}
+}
+
 static int load_module(struct p11mod *m, const char *path)
 {
 	CK_RV (*get_list)(CK_FUNCTION_LIST_PTR_PTR);
 	CK_C_INITIALIZE_ARGS args = { .flags = CKF_OS_LOCKING_OK };
+	struct loaded_module *l = NULL;
 	CK_RV rv;
 
-	m->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!m->dl) {
+	for (size_t i = 0; i < MAX_MODULES && !l; i++) {
+		if (modules[i].path && strcmp(modules[i].path, path) == 0) {
+			m->f = modules[i].f;
+			return 0;
+		}
+		if (!modules[i].path)
+			l = &modules[i];
+	}
+	if (!l) {
+		util_err("%s: too many PKCS#11 modules in one run", m->shown);
+		return -1;
+	}
+	if (!(l->path = strdup(path))) {
+		util_err("%s: out of memory", m->shown);
+		return -1;
+	}
+	l->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!l->dl) {
 		util_err("%s: cannot load the PKCS#11 module %s (set PKCS11_MODULE_PATH or module-path): %s",
 			 m->shown, path, dlerror());
-		return -1;
+		goto fail;
 	}
-	*(void **)&get_list = dlsym(m->dl, "C_GetFunctionList");
-	if (!get_list || get_list(&m->f) != CKR_OK || !m->f) {
+	*(void **)&get_list = dlsym(l->dl, "C_GetFunctionList");
+	if (!get_list || get_list(&l->f) != CKR_OK || !l->f) {
 		util_err("%s: %s is not a PKCS#11 module (no C_GetFunctionList)", m->shown, path);
-		return -1;
+		goto fail;
 	}
-	rv = m->f->C_Initialize(&args);
-	if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED)
-		return 0;
-	if (rv != CKR_OK) {
+	rv = l->f->C_Initialize(&args);
+	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
 		util_err("%s: the PKCS#11 module %s does not start: C_Initialize: %s", m->shown, path, rv_name(rv));
-		return -1;
+		goto fail;
 	}
-	m->finalize = true;
+	l->finalize = rv == CKR_OK;
+	m->f = l->f;
+	/* After the module's own exit handlers (C++ destructors registered by
+	 * dlopen), so that it is finalised before they run. */
+	atexit(unload_modules);
 	return 0;
+fail:
+	if (l->dl)
+		dlclose(l->dl);
+	free(l->path);
+	memset(l, 0, sizeof(*l));
+	return -1;
 }
 
 static int find_slot(struct p11mod *m, const struct p11uri *u, CK_SLOT_ID *out, CK_TOKEN_INFO *ti)
@@ -206,17 +259,10 @@ void p11mod_close(struct p11mod *m)
 {
 	if (!m)
 		return;
-	if (m->has_session) {
-		/* Login state is the application's: when the module was already
-		 * initialised (by the engine), its login is left alone. */
-		if (m->finalize)
-			m->f->C_Logout(m->session);
+	/* No C_Logout: login state is the application's, shared with the
+	 * engine's sessions; closing the last session logs out anyway. */
+	if (m->has_session)
 		m->f->C_CloseSession(m->session);
-	}
-	if (m->finalize)
-		m->f->C_Finalize(NULL);
-	if (m->dl)
-		dlclose(m->dl);
 	free(m);
 }
 

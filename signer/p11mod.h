@@ -31,7 +31,8 @@ enum p11mod_class { P11MOD_PRIVATE_KEY, P11MOD_CERTIFICATE };
  * Load the module, initialise it, find the one token the URI matches, open
  * a session (read-write when rw) and log in with the URI's PIN
  * (p11uri_pin()).  Without a PIN, a token that needs a login is an error
- * when login is true.
+ * when login is true.  The module stays loaded and initialised until exit
+ * (p11mod_close closes the session only): the engine shares it.
  */
 int p11mod_open(const struct p11uri *u, bool rw, bool login, struct p11mod **out);
 void p11mod_close(struct p11mod *m);
