@@ -221,7 +221,7 @@ cms_verify() {
 	KBUILD_SIGN_PIN=$WRONG_PIN run -0 modsign sha256 "$RSA_URI;pin-value=$PIN" "$TEST_KEYS/rsa.der" "$m"
 }
 
-@test "URI forms: percent-encoding, slot-id, serial and model, ignored attributes, bad values" {
+@test "URI forms: percent-encoding, slot-id, serial and model, ignored attributes, the default module, bad values" {
 	ref sha256 "$BATS_TEST_TMPDIR/ref.ko"
 	export KBUILD_SIGN_PIN=$PIN
 	serial=$(softhsm2-util --show-slots | awk -v t="$TOKEN" '/Serial number:/ { s = $3 } /Label:/ && $2 == t { print s; exit }')
@@ -237,6 +237,11 @@ cms_verify() {
 		assert_equal "$stderr" "" "stderr ($u)"
 		assert_same_file "$m" "$BATS_TEST_TMPDIR/ref.ko"
 	done
+	# Without PKCS11_MODULE_PATH: p11-kit-proxy.so, which loads the modules
+	# registered with p11-kit (softhsm2 registers itself).
+	m=$(demo_copy)
+	(unset PKCS11_MODULE_PATH && modsign sha256 "$RSA_URI" "$RSA_URI" "$m")
+	assert_same_file "$m" "$BATS_TEST_TMPDIR/ref.ko"
 	m=$(demo_copy)
 	run -1 --separate-stderr modsign sha256 "pkcs11:token=$TOKEN;object=rs%zz" "$TEST_KEYS/rsa.der" "$m"
 	assert_equal "$stderr" "modsign: pkcs11:token=$TOKEN;object=rs%zz: bad value for object"
@@ -330,9 +335,10 @@ signing_key.x509"
 	assert_match "$output" "Signature Algorithm: sha512WithRSAEncryption"
 	cmp <(openssl x509 -in "$d/signing_key.pem" -outform DER) "$d/signing_key.x509"
 	# The private key is on the token, not extractable; the certificate too.
-	run -0 p11tool --login --pin "$PIN" --list-objects
+	run -0 p11tool --login --pin "$PIN" --list-objects --type privkey --label made-rsa
 	assert_match "$output" "Private Key Object; RSA"
-	assert_match "$output" "label: +made-rsa"
+	assert_match "$output" "Access: +sensitive, always sensitive, never extractable, local"
+	run -0 p11tool --list-objects --type cert --label made-rsa
 	assert_match "$output" "Certificate Object"
 	# Signing with it verifies.
 	m=$(demo_copy)
