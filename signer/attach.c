@@ -17,7 +17,8 @@
  * module stays untouched.  Old signatures are replaced, as `modsign sign`
  * replaces them; a compressed module gets the signature inside and is
  * compressed again.  The file is replaced atomically, keeping its mode and
- * owner; through a symbolic link, the link's target is rewritten.
+ * owner, unless it changed after it was read; through a symbolic link, the
+ * link's target is rewritten.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -275,7 +276,8 @@ static int attach(const struct attach_opts *o, const char *sig_path, const char 
 		util_err("%s: cannot resolve: %s", path, strerror(errno));
 		return EXIT_ERR;
 	}
-	if (fileio_replace(dest, iov, iovcnt, m.file.st.st_mode, &m.file.st) < 0)
+	/* as modsign sign: not over a module someone else changed meanwhile */
+	if (fileio_replace_if_unchanged(dest, iov, iovcnt, m.file.st.st_mode, &m.file.st, &m.file.st) < 0)
 		return EXIT_ERR;
 	printf("%s: attached (signed by \"", path);
 	put_name(r.signer_name);

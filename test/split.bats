@@ -436,6 +436,22 @@ signed: farm/signed.ko (detached: signed.ko.p7s)
 	assert_equal "$(stat -c '%i %y' "$s")" "$before" "inode and mtime"
 }
 
+@test "attach: a module changed after it was read is not overwritten" {
+	so=$BUILD/sync-hook.so
+	[ -f "$so" ] || { echo "$so is missing: run make test-bins" >&2; return 1; }
+	m=$(demo_copy)
+	modsign -d sha512 "$K/rsa.pem" "$K/rsa.pem" "$m"
+	# test/c/sync_hook.c runs SYNC_HOOK at modsign's first fsync: after the
+	# module was read and checked, before the rename
+	run -1 --separate-stderr env LD_PRELOAD="$so" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		SYNC_HOOK="echo more >>'$m'" "$MODSIGN_BIN" attach --cert "$K/rsa.pem" "$m.p7s" "$m"
+	assert_equal "$stderr" "modsign: $m: changed while being signed"
+	{ cat "$DEMO_KO"; echo more; } >want.ko
+	assert_same_file want.ko "$m"
+	assert_no_temp "$BATS_TEST_TMPDIR"
+}
+
 @test "attach keeps mode, writes through a symlink to its target, leaves no temporary file" {
 	m=$(demo_copy "$BATS_TEST_TMPDIR/real.ko")
 	chmod 0640 "$m"
