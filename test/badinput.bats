@@ -193,7 +193,9 @@ make_input() {
 	notelf.ko) head -c 4096 /dev/urandom >"$f" ;;
 	garbage.ko.xz) { printf '\3757zXZ\0'; head -c 1000 /dev/urandom; } >"$f" ;;
 	garbage.ko.gz) { printf '\37\213\10\0'; head -c 1000 /dev/urandom; } >"$f" ;;
-	garbage.ko.zst) { printf '\50\265\57\375'; head -c 1000 /dev/urandom; } >"$f" ;;
+	# zstd magic, a header without a content size, then a block of the
+	# reserved type: corrupt wherever the random bytes after it lead.
+	garbage.ko.zst) { printf '\50\265\57\375\0\0\377\377\377'; head -c 1000 /dev/urandom; } >"$f" ;;
 	random.ko.xz) head -c 1000 /dev/urandom >"$f" ;;
 	truncated.ko.gz) gzip -c "$FX/demo.ko" | head -c 5000 >"$f" ;;
 	notelf.ko.xz) printf 'just text\n' | xz -c >"$f" ;;
