@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "fileio.h"
+#include "p11uri.h"
 #include "key.h"
 #include "keygen.h"
 #include "keystore.h"
@@ -79,7 +80,10 @@ static void print_steps(const char *cert, bool is_der)
 
 	printf("To enroll the certificate as a Machine Owner Key (MOK):\n"
 	       "  1. install mokutil:     apt-get install mokutil\n");
-	if (!is_der) {
+	if (!is_der && p11uri_is(cert)) {
+		printf("  2. save the token's certificate in DER as %s (modsign keygen --pkcs11\n"
+		       "     wrote it as signing_key.x509)\n", der);
+	} else if (!is_der) {
 		printf("  2. convert it to DER:  openssl x509 -in ");
 		print_shell_word(cert);
 		printf(" -outform DER -out %s\n", der);
@@ -304,13 +308,14 @@ int cmd_enroll(int argc, char **argv)
 		if (!default_cert)
 			return EXIT_ERR;
 		cert_path = default_cert;
-		if (access(cert_path, F_OK) < 0 && errno == ENOENT) {
+		if (!p11uri_is(cert_path) && access(cert_path, F_OK) < 0 && errno == ENOENT) {
 			util_err("%s: no managed key yet (the first 'modsign sign' creates it)",
 				 cert_path);
 			return EXIT_ERR;
 		}
 	}
-	if (fileio_read(cert_path, &file) < 0 || key_load_cert(cert_path, &cert) < 0)
+	/* A certificate on a token (pkcs11: URI) is handed to mokutil in DER, like a PEM one. */
+	if ((!p11uri_is(cert_path) && fileio_read(cert_path, &file) < 0) || key_load_cert(cert_path, &cert) < 0)
 		return EXIT_ERR;
 	der_len = i2d_X509(cert, &der);
 	if (der_len <= 0) {

@@ -68,6 +68,35 @@ char *keystore_dir(void)
 	return dir ? dir : strdup(KEYSTORE_DEFAULT_DIR);
 }
 
+char *keystore_cert_path(void)
+{
+	const char *env = getenv("MODSIGN_KEY_DIR");
+	_cleanup_free_ char *k = NULL, *c = NULL, *dir = NULL;
+	char *p;
+
+	if (!(env && *env)) {
+		if (config_value("key", &k) < 0 || config_value("cert", &c) < 0)
+			return NULL;
+		if (c) {
+			p = c;
+			c = NULL;
+			return p;
+		}
+		if (k) {
+			p = k;
+			k = NULL;
+			return p;
+		}
+	}
+	if (!(dir = keystore_dir()))
+		return NULL;
+	if (asprintf(&p, "%s/%s", dir, KEYGEN_DER) < 0) {
+		util_err("out of memory");
+		return NULL;
+	}
+	return p;
+}
+
 /* Create the missing parents of dir (like mkdir -p). */
 static void mkdir_parents(const char *dir)
 {

@@ -22,6 +22,14 @@
 char *keystore_dir(void);
 
 /*
+ * The managed key's certificate (malloc'ed): dir/signing_key.x509, or, when
+ * the config file sets `key =` and MODSIGN_KEY_DIR is not set, its `cert =`,
+ * else the key itself (a PEM file holding the certificate, or a pkcs11: URI
+ * whose certificate is on the token).  NULL on error (printed).
+ */
+char *keystore_cert_path(void);
+
+/*
  * When the config file sets `key = KEY` (a pkcs11: URI or a PEM file) and
  * MODSIGN_KEY_DIR is not set, load that key and `cert = X509` (default:
  * KEY itself, a certificate on the token for a URI), checked to match, and

@@ -40,6 +40,7 @@
 #include "keygen.h"
 #include "keystore.h"
 #include "module.h"
+#include "p11uri.h"
 #include "util.h"
 #include "verify.h"
 
@@ -50,16 +51,7 @@
 
 char *managed_cert_path(void)
 {
-	_cleanup_free_ char *dir = keystore_dir();
-	char *p;
-
-	if (!dir)
-		return NULL;
-	if (asprintf(&p, "%s/%s", dir, KEYGEN_DER) < 0) {
-		util_err("out of memory");
-		return NULL;
-	}
-	return p;
+	return keystore_cert_path();
 }
 
 /* ---- files under ROOT --------------------------------------------------- */
@@ -732,7 +724,7 @@ static int load_cert(struct facts *f, bool explicit)
 	unsigned char *der = NULL;
 	int n;
 
-	if (!explicit && access(f->cert_path, F_OK) < 0 && errno == ENOENT)
+	if (!explicit && !p11uri_is(f->cert_path) && access(f->cert_path, F_OK) < 0 && errno == ENOENT)
 		return 0;
 	if (key_load_cert(f->cert_path, &f->cert) < 0)
 		return -1;
@@ -1432,8 +1424,9 @@ static void help(void)
 	       "  --kernel-dir DIR  the target kernel's build tree (default\n"
 	       "                    ROOT/lib/modules/KVER/build; then ROOT/boot/config-KVER)\n"
 	       "  --cert FILE       the certificate to look for (default: the managed key's,\n"
-	       "                    " KEYGEN_DER " in $MODSIGN_KEY_DIR, else in the key_dir of\n"
-	       "                    " KEYSTORE_DEFAULT_CONFIG ", else in " KEYSTORE_DEFAULT_DIR ")\n"
+	       "                    " KEYGEN_DER " in $MODSIGN_KEY_DIR, else cert = (or key =)\n"
+	       "                    of " KEYSTORE_DEFAULT_CONFIG ", else " KEYGEN_DER " in its\n"
+	       "                    key_dir, else in " KEYSTORE_DEFAULT_DIR ")\n"
 	       "  --modules DIR     also classify every *.ko under DIR: managed-key, unsigned,\n"
 	       "                    unknown-key, bad; *.ko.gz/.xz/.zst: compressed-not-checked\n"
 	       "  --json            one JSON object with the same facts\n"

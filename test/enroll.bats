@@ -82,6 +82,18 @@ $AFTER"
 	assert_equal "$(sed -n 3p "$LOG")" "stdin=<no stdin>"
 }
 
+@test "key = and cert = in the config file: that certificate is imported" {
+	unset MODSIGN_KEY_DIR
+	printf 'key = %s\ncert = %s\n' "$TEST_KEYS/other.pem" "$TEST_KEYS/other.der" >"$MODSIGN_CONFIG"
+	run -0 --separate-stderr modsign enroll --root "$ROOT" </dev/null
+	assert_equal "$(sed -n 2p "$LOG")" "$TEST_KEYS/other.der"
+	assert_same_file "$BATS_TEST_TMPDIR/imported.der" "$TEST_KEYS/other.der"
+	# Without cert =, the key file's own certificate (PEM: converted to DER).
+	printf 'key = %s\n' "$TEST_KEYS/other.pem" >"$MODSIGN_CONFIG"
+	run -0 --separate-stderr modsign enroll --root "$ROOT" </dev/null
+	assert_same_file "$BATS_TEST_TMPDIR/imported.der" "$TEST_KEYS/other.der"
+}
+
 @test "already in MokListRT: says so, exit 0, mokutil not run" {
 	"$MAKE_ESL" list -a "$TEST_KEYS/other.der" "$TEST_KEYS/rsa.der" >"$EFIVARS/MokListRT-$SHIM"
 	run -0 --separate-stderr modsign enroll --root "$ROOT"

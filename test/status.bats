@@ -523,6 +523,18 @@ verdict: Secure Boot is on and lockdown=integrity: modules must be signed by a k
 	assert_match "$output" $'\nimport_pending: yes\n'
 }
 
+@test "key = and cert = in the config file: status looks for that certificate" {
+	fixture sb-pending
+	secure_boot_on
+	unset MODSIGN_KEY_DIR
+	cp "$CERT" "$BATS_TEST_TMPDIR/token-cert.der"
+	printf 'key = pkcs11:token=nowhere;object=k\ncert = %s\n' "$BATS_TEST_TMPDIR/token-cert.der" >"$MODSIGN_CONFIG"
+	"$MAKE_ESL" list -a "$CERT" | efivar MokNew "$SHIM"
+	run -0 modsign status --root "$ROOT"
+	assert_match "$output" $'\ncert: '"$BATS_TEST_TMPDIR"$'/token-cert.der\n'
+	assert_match "$output" $'\nimport_pending: yes\n'
+}
+
 @test "--kernel-dir and --kver pick the target kernel; another kernel than the running one is said" {
 	fixture sb-enrolled
 	secure_boot_on
