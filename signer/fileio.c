@@ -109,6 +109,46 @@ static int write_all(int fd, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
+/* Create the missing parents of dir (like mkdir -p). */
+static void mkdir_parents(const char *dir)
+{
+	_cleanup_free_ char *p = strdup(dir);
+
+	for (char *s = p ? p + 1 : NULL; s && (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		mkdir(p, 0755); /* errors show up when dir itself is made */
+		*s = '/';
+	}
+}
+
+int fileio_mkdir_private(const char *dir, bool parents, bool *created)
+{
+	struct stat st;
+	int r = mkdir(dir, 0700);
+
+	if (r < 0 && errno == ENOENT && parents) {
+		mkdir_parents(dir);
+		r = mkdir(dir, 0700);
+	}
+	if (r == 0)
+		chmod(dir, 0700); /* whatever the umask took away */
+	if (created)
+		*created = r == 0;
+	if (r < 0 && errno != EEXIST) {
+		util_err("%s: cannot create directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) < 0) {
+		util_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		util_err("%s: not a directory", dir);
+		return -1;
+	}
+	return 0;
+}
+
 /* Directory part of path, for fsync after rename. */
 static int fsync_parent(const char *path)
 {

@@ -31,6 +31,15 @@ void fileio_buf_free(struct fileio_buf *b);
 static inline void fileio_buf_freep(struct fileio_buf *b) { fileio_buf_free(b); }
 
 /*
+ * Make sure dir is a directory, creating it with mode 0700 (one mkdir, so it
+ * is never visible with a wider mode) when it is missing; with `parents`,
+ * missing parents are made first with mode 0755.  *created (may be NULL)
+ * tells whether this call made dir.  Errors: "DIR: cannot create directory:
+ * reason" or "DIR: not a directory", and -1.
+ */
+int fileio_mkdir_private(const char *dir, bool parents, bool *created);
+
+/*
  * Replace (or create) dest with the concatenation of iov: write a temporary
  * file in dest's directory, give it `mode` (and, when `owner` is non-NULL and
  * we may, that owner), fsync it, rename it over dest and fsync the directory.

@@ -584,36 +584,6 @@ int keygen_state(const char *dir, enum keygen_state *out)
 	return 0;
 }
 
-/* dir exists as a directory afterwards; *created when we made it. */
-static int prepare_dir(const char *dir, bool *created)
-{
-	struct stat st;
-
-	*created = false;
-	if (stat(dir, &st) < 0) {
-		if (errno != ENOENT) {
-			util_err("%s: %s", dir, strerror(errno));
-			return -1;
-		}
-		if (mkdir(dir, 0700) == 0) {
-			*created = true;
-			chmod(dir, 0700); /* whatever the umask */
-		} else if (errno != EEXIST) {
-			util_err("%s: cannot create directory: %s", dir, strerror(errno));
-			return -1;
-		}
-		if (stat(dir, &st) < 0) {
-			util_err("%s: %s", dir, strerror(errno));
-			return -1;
-		}
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		util_err("%s: not a directory", dir);
-		return -1;
-	}
-	return 0;
-}
-
 /* Refuse when a key, or the trace of an interrupted keygen, is there. */
 static int check_free(const char *dir, const char *pem, const char *der)
 {
@@ -810,7 +780,7 @@ int keygen_create(const struct keygen_opts *opts, const char *dir)
 		util_err("%s: out of memory", dir);
 		return -1;
 	}
-	if (prepare_dir(dir, &created) < 0)
+	if (fileio_mkdir_private(dir, false, &created) < 0)
 		return -1;
 	if (check_free(dir, pem, der) < 0 ||
 	    (opts->pkcs11 ? write_token_key(t, hash, days, opts->pkcs11, pem, der)

@@ -12,6 +12,7 @@
 #include <openssl/conf.h>
 #include <openssl/err.h>
 
+#include "fileio.h"
 #include "key.h"
 #include "keygen.h"
 #include "p11uri.h"
@@ -97,40 +98,6 @@ char *keystore_cert_path(void)
 	return p;
 }
 
-/* Create the missing parents of dir (like mkdir -p). */
-static void mkdir_parents(const char *dir)
-{
-	_cleanup_free_ char *p = strdup(dir);
-
-	for (char *s = p ? p + 1 : NULL; s && (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		mkdir(p, 0755); /* errors show up when dir itself is made */
-		*s = '/';
-	}
-}
-
-static int mkdir_private(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno == ENOENT) {
-		mkdir_parents(dir);
-		if (mkdir(dir, 0700) == 0)
-			return 0;
-	}
-	if (errno != EEXIST) {
-		util_err("%s: cannot create the key directory: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		util_err("%s: not a directory", dir);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * `key = KEY` (a pkcs11: URI or a PEM file) and `cert = X509` in the config
  * file: a key kept elsewhere, a token most of all, instead of the managed
@@ -172,7 +139,7 @@ int keystore_open(const char *dir, EVP_PKEY **key, X509 **cert)
 
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	if (mkdir_private(dir) < 0)
+	if (fileio_mkdir_private(dir, true, NULL) < 0)
 		return -1;
 	if (asprintf(&lock, "%s/.lock", dir) < 0 ||
 	    asprintf(&pem, "%s/%s", dir, KEYGEN_PEM) < 0 ||
