@@ -474,7 +474,7 @@ EOF
 	mkdir "$w"
 	touch "$w/file"
 	run -1 --separate-stderr modsign keygen --template "$T2048" "$w/file/sub"
-	assert_equal "$stderr" "modsign: $w/file/sub: Not a directory"
+	assert_equal "$stderr" "modsign: $w/file/sub: cannot create directory: Not a directory"
 	run -1 --separate-stderr modsign keygen --template "$T2048" "$w/file"
 	assert_equal "$stderr" "modsign: $w/file: not a directory"
 	run -1 --separate-stderr modsign keygen --template "$T2048" "$w/no/such/dir"
