@@ -123,7 +123,6 @@ static void mkdir_parents(const char *dir)
 
 int fileio_mkdir_private(const char *dir, bool parents, bool *created)
 {
-	struct stat st;
 	int r = mkdir(dir, 0700);
 
 	if (r < 0 && errno == ENOENT && parents) {
@@ -138,6 +137,13 @@ int fileio_mkdir_private(const char *dir, bool parents, bool *created)
 		util_err("%s: cannot create directory: %s", dir, strerror(errno));
 		return -1;
 	}
+	return fileio_check_dir(dir);
+}
+
+int fileio_check_dir(const char *dir)
+{
+	struct stat st;
+
 	if (stat(dir, &st) < 0) {
 		util_err("%s: %s", dir, strerror(errno));
 		return -1;

@@ -39,6 +39,9 @@ static inline void fileio_buf_freep(struct fileio_buf *b) { fileio_buf_free(b); 
  */
 int fileio_mkdir_private(const char *dir, bool parents, bool *created);
 
+/* 0 if dir is a directory; else "DIR: reason" or "DIR: not a directory", -1. */
+int fileio_check_dir(const char *dir);
+
 /*
  * Replace (or create) dest with the concatenation of iov: write a temporary
  * file in dest's directory, give it `mode` (and, when `owner` is non-NULL and

@@ -37,6 +37,7 @@
 
 #include "commands.h"
 #include "key.h"
+#include "fileio.h"
 #include "keygen.h"
 #include "keystore.h"
 #include "module.h"
@@ -1492,21 +1493,6 @@ static void read_release(struct facts *f, const char *kver, const char *kernel_d
 	f->is_running = f->kver && f->running && strcmp(f->kver, f->running) == 0;
 }
 
-static int check_dir(const char *dir)
-{
-	struct stat st;
-
-	if (stat(dir, &st) < 0) {
-		util_err("%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		util_err("%s: not a directory", dir);
-		return -1;
-	}
-	return 0;
-}
-
 int cmd_status(int argc, char **argv)
 {
 	_cleanup_(facts_freep) struct facts f = { 0 };
@@ -1555,7 +1541,7 @@ int cmd_status(int argc, char **argv)
 		return usage_error("%s", "an option has an empty value");
 	if (kver && (!*kver || strchr(kver, '/') || strcmp(kver, ".") == 0 || strcmp(kver, "..") == 0))
 		return usage_error("--kver '%s': not a kernel release", kver);
-	if (check_dir(f.root) < 0 || (kernel_dir && check_dir(kernel_dir) < 0))
+	if (fileio_check_dir(f.root) < 0 || (kernel_dir && fileio_check_dir(kernel_dir) < 0))
 		return EXIT_ERR;
 	if (!cert && !(default_cert = managed_cert_path()))
 		return EXIT_ERR;
