@@ -68,9 +68,10 @@ static const struct magic magics[] = {
  * which decompresses with it, loads.  Nothing smaller is safe: Kbuild's
  * `zstd -T0` (level 3) declares at most 2^21, DKMS's `zstd -T0 -20 --ultra`
  * on a file at most 2^25 (less when the module is smaller: the window is
- * then the module's size), but `--ultra -22` declares 2^27 on any module
- * over 128 MiB or when compressing a pipe, and kmod loads that.  The window
- * is only allocated up to the content size a frame declares.
+ * then the module's size), but `--ultra -22` declares up to 2^27 (the
+ * module's size up to 128 MiB, 2^27 beyond it or on a pipe), and kmod
+ * loads that.  The window is only allocated up to the content size a frame
+ * declares.
  *
  * xz: liblzma's memory limit is the cap, and at least enough for every xz
  * preset (-9: 64 MiB dictionary).
