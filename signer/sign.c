@@ -664,8 +664,12 @@ int cmd_sign(int argc, char **argv)
 	};
 	if (collect.n == 0 && !quiet)
 		util_warn("no modules (*.ko, *.ko.gz, *.ko.xz, *.ko.zst) found");
-	/* NULL (--sync file, or no memory): each file synced on its own */
-	c.batch = sync_each ? NULL : fileio_batch_new();
+	/*
+	 * NULL (--sync file, a single module as Kbuild's cmd_sign gives, or no
+	 * memory): each file synced on its own.  syncfs() pays off for many
+	 * files; for one, fsync() writes only what it must.
+	 */
+	c.batch = sync_each || collect.n < 2 ? NULL : fileio_batch_new();
 	run_jobs(&c, jobs);
 	fileio_batch_finish(c.batch);
 	if (c.progress)

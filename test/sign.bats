@@ -229,6 +229,13 @@ assert_verifies() {
 	for i in 1 2 3 4 5; do
 		assert_same_file "$BATS_TEST_TMPDIR/file/m$i.ko" "$BATS_TEST_TMPDIR/batch/m$i.ko"
 	done
+	# One module (Kbuild's cmd_sign): fsync, not syncfs, whatever --sync says.
+	cp "$DEMO_KO" "$BATS_TEST_TMPDIR/one.ko"
+	ASAN_OPTIONS=detect_leaks=0 run -0 strace -f -qq -e trace=fsync,fdatasync,syncfs -o "$BATS_TEST_TMPDIR/one.trace" \
+		"$MODSIGN_BIN" sign --key "$TEST_KEYS/rsa2048.pem" --hash sha256 "$BATS_TEST_TMPDIR/one.ko"
+	run -1 grep -c 'syncfs(' "$BATS_TEST_TMPDIR/one.trace"
+	run -0 grep -c '^[0-9]* *fsync(' "$BATS_TEST_TMPDIR/one.trace"
+	[ "$output" -eq 2 ]
 	run -2 --separate-stderr modsign sign --sync never "$BATS_TEST_TMPDIR/file"
 	[ "$stderr" = "modsign: --sync never: expected batch or file" ]
 }
