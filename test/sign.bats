@@ -209,7 +209,7 @@ assert_verifies() {
 }
 
 @test "--sync file fsyncs every module; --sync batch uses syncfs; the bytes are the same" {
-	require_cmd strace
+	require_cmd strace strace
 	for mode in file batch; do
 		mkdir -p "$BATS_TEST_TMPDIR/$mode"
 		for i in 1 2 3 4 5; do cp "$DEMO_KO" "$BATS_TEST_TMPDIR/$mode/m$i.ko"; done
