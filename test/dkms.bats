@@ -31,13 +31,7 @@ setup_file() {
 			return 1
 		fi
 	done
-	KDIR=$("$TOP/scripts/kdir")
-	if [[ $KDIR == /lib/modules/*/build ]]; then
-		KVER=${KDIR%/build}
-		KVER=${KVER##*/}
-	else
-		KVER=$(make -s -C "$KDIR" kernelrelease)
-	fi
+	kernel_tree
 	ARCH=$(uname -m)
 	F=$BATS_FILE_TMPDIR
 	# modsign on PATH, as the hook looks for it.

@@ -161,9 +161,7 @@ append_trailer() {
 	require_cmd xz xz-utils
 	require_cmd zstd zstd
 	f=$(signed c.ko sha256 "$TEST_KEYS/rsa2048.pem")
-	xz --check=crc32 --lzma2=dict=1MiB -k "$f"
-	zstd -q -k "$f"
-	gzip -n -k "$f"
+	compress_like_kbuild "$f"
 	same_as_modinfo "$f.xz" "$f.zst"
 	assert_equal "$(grep -c '^sig_id:' <<<"$output")" 2
 	# Debian's kmod reads no gzip: compare with the uncompressed module

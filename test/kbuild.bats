@@ -8,13 +8,7 @@ load test_helper
 
 setup_file() {
 	ensure_test_keys
-	KDIR=$("$TOP/scripts/kdir")
-	if [[ $KDIR == /lib/modules/*/build ]]; then
-		KVER=${KDIR%/build}
-		KVER=${KVER##*/}
-	else
-		KVER=$(make -s -C "$KDIR" kernelrelease)
-	fi
+	kernel_tree
 	# The demo module, built once for every test (Kbuild leaves it unsigned).
 	DEMO_SRC=$BATS_FILE_TMPDIR/demo
 	cp -r "$TOP/test/fixtures/demo" "$DEMO_SRC"

@@ -147,9 +147,7 @@ ident() { stat -c '%i %s %y %a' "$1" && sha "$1"; }
 	require_cmd xz xz-utils
 	require_cmd zstd zstd
 	f=$(signed c.ko sha256 "$TEST_KEYS/rsa.pem")
-	xz --check=crc32 --lzma2=dict=1MiB -k "$f"
-	zstd -q -k "$f"
-	gzip -n -k "$f"
+	compress_like_kbuild "$f"
 	chmod 0600 "$f.xz"
 	run -0 --separate-stderr modsign strip "$f.xz" "$f.zst" "$f.gz"
 	assert_equal "${lines[0]}" "$f.xz: stripped 1 signature"

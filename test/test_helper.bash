@@ -106,3 +106,23 @@ assert_no_temp() {
 	left=$(find "$dir" -name '*.~modsign~*' -o -name '*.~signed~*')
 	[ -z "$left" ] || { echo "temporary files left: $left" >&2; return 1; }
 }
+
+# kernel_tree: KDIR, the kernel build tree the tests build against
+# (scripts/kdir), and KVER, its release.
+kernel_tree() {
+	KDIR=$("$TOP/scripts/kdir")
+	if [[ $KDIR == /lib/modules/*/build ]]; then
+		KVER=${KDIR%/build}
+		KVER=${KVER##*/}
+	else
+		KVER=$(make -s -C "$KDIR" kernelrelease)
+	fi
+}
+
+# compress_like_kbuild FILE: FILE.xz, FILE.zst and FILE.gz beside FILE, made
+# the way Kbuild compresses modules.
+compress_like_kbuild() {
+	xz --check=crc32 --lzma2=dict=1MiB -k "$1"
+	zstd -q -k "$1"
+	gzip -n -k "$1"
+}
