@@ -430,6 +430,7 @@ struct fileio_batch {
 	struct batch_list pending;  /* written and closed, waiting for the thread */
 	struct batch_list renamed;  /* renamed, durable at the next syncfs (thread only) */
 	bool closing, threaded;
+	bool full;                  /* an adder waits for room */
 	pthread_t thread;
 	int failed;
 };
@@ -556,8 +557,10 @@ static void *batch_thread(void *arg)
 
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
-		while (!b->pending.n && !b->closing)
+		/* Whole groups (see fileio.h). */
+		while (!b->closing && !b->full && b->pending.n < FILEIO_BATCH_MAX_FILES)
 			pthread_cond_wait(&b->more, &b->lock);
+		b->full = false;
 		if (!b->pending.n)
 			break;
 		work = b->pending;
@@ -619,8 +622,11 @@ int fileio_batch_add(struct fileio_batch *b, struct fileio_tmp *t, int *status)
 
 	pthread_mutex_lock(&b->lock);
 	while (b->pending.n >= FILEIO_BATCH_MAX_FILES ||
-	       (b->pending.n && b->pending.bytes + e.len > FILEIO_BATCH_MAX_BYTES))
+	       (b->pending.n && b->pending.bytes + e.len > FILEIO_BATCH_MAX_BYTES)) {
+		b->full = true;
+		pthread_cond_signal(&b->more);
 		pthread_cond_wait(&b->room, &b->lock);
+	}
 	if (b->pending.n == b->pending.cap) {
 		size_t cap = b->pending.cap ? 2 * b->pending.cap : 64;
 		struct batch_entry *v = realloc(b->pending.v, cap * sizeof(*v));
@@ -637,7 +643,8 @@ int fileio_batch_add(struct fileio_batch *b, struct fileio_tmp *t, int *status)
 	}
 	b->pending.v[b->pending.n++] = e;
 	b->pending.bytes += e.len;
-	pthread_cond_signal(&b->more);
+	if (b->pending.n >= FILEIO_BATCH_MAX_FILES)
+		pthread_cond_signal(&b->more);
 	pthread_mutex_unlock(&b->lock);
 	return 0;
 }

@@ -118,8 +118,12 @@ int fileio_tmp_remove_stale(const char *path);
  * one syncfs() per group of files instead of two fsync()s per file.
  *
  * fileio_batch_add() takes over a written temporary file (t is left empty)
- * and returns at once; a background thread syncs the filesystem(s), renames
- * the files over their destinations, and so on.  If that later fails for a
+ * and returns at once; a background thread waits for a whole group
+ * (FILEIO_BATCH_MAX_FILES files, FILEIO_BATCH_MAX_BYTES bytes, or the last
+ * files at fileio_batch_finish()), syncs the filesystem(s), renames the
+ * group's files over their destinations, and so on: every syncfs() is a
+ * journal commit and a disk cache flush, so one per file would cost more
+ * than fsync().  If that later fails for a
  * file, the error is printed naming its destination and *status is set to
  * -1 (it is left alone otherwise); status must stay valid until
  * fileio_batch_finish().  At most FILEIO_BATCH_MAX_FILES files or
