@@ -17,7 +17,7 @@ CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcryp
 COMPRESS_LIBS := $(shell $(PKG_CONFIG) --libs zlib liblzma libzstd 2>/dev/null || echo -lz -llzma -lzstd)
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(CRYPTO_CFLAGS) $(P11_CFLAGS) -pthread \
 	-include $(BUILD)/config.h -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
-LIBS := $(CRYPTO_LIBS) $(COMPRESS_LIBS) -pthread
+LIBS := $(CRYPTO_LIBS) -pthread
 
 SRCS := $(sort $(wildcard signer/*.c))
 HDRS := $(wildcard signer/*.h)
@@ -64,10 +64,10 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 SAN_LIB_OBJS := $(filter-out $(BUILD)/san/main.o,$(SAN_OBJS))
 test-bins: $(BUILD)/test-compress $(BUILD)/asan/test-compress $(BUILD)/sync-hook.so
 $(BUILD)/test-compress: test/c/test_compress.c $(LIB_OBJS) $(HDRS) Makefile
-	$(CC) $(ALL_CFLAGS) -Isigner $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Isigner $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(COMPRESS_LIBS)
 $(BUILD)/asan/test-compress: test/c/test_compress.c $(SAN_LIB_OBJS) $(HDRS) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Isigner $(LDFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Isigner $(LDFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(LIBS) $(COMPRESS_LIBS)
 # LD_PRELOAD shim that runs a command before the first fsync or syncfs (test/crash.bats).
 $(BUILD)/sync-hook.so: test/c/sync_hook.c Makefile
 	@mkdir -p $(@D)

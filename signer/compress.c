@@ -14,6 +14,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "libload.h"
 #include "util.h"
 
 /*
@@ -39,6 +40,7 @@ struct format {
 	size_t (*bound)(size_t n);
 	/* why the kernel's loader would not decompress it (NULL: it would) */
 	const char *(*kernel_refuses)(const unsigned char *in, size_t n);
+	struct libload *lib; /* opened before decompress, compress or bound */
 };
 
 /* Magic bytes: a file starts with bytes[i] under mask[i]. */
@@ -134,6 +136,93 @@ enum compress_format compress_detect(const unsigned char *p, size_t n)
 			return magics[i].fmt;
 	return COMPRESS_NONE;
 }
+
+/* ---- the libraries, opened when a format first needs one (libload.h) ---- */
+
+#define LIB_FN(name) __typeof__(name) *name
+#define LIB_SYM(lib, name) { #name, &lib.name }
+
+static struct {
+	LIB_FN(inflateInit2_);
+	LIB_FN(inflate);
+	LIB_FN(inflateReset);
+	LIB_FN(inflateEnd);
+	LIB_FN(deflateInit2_);
+	LIB_FN(deflateSetHeader);
+	LIB_FN(deflate);
+	LIB_FN(deflateEnd);
+	LIB_FN(zError);
+} zlib;
+
+static const struct libload_sym zlib_syms[] = {
+	LIB_SYM(zlib, inflateInit2_),
+	LIB_SYM(zlib, inflate),
+	LIB_SYM(zlib, inflateReset),
+	LIB_SYM(zlib, inflateEnd),
+	LIB_SYM(zlib, deflateInit2_),
+	LIB_SYM(zlib, deflateSetHeader),
+	LIB_SYM(zlib, deflate),
+	LIB_SYM(zlib, deflateEnd),
+	LIB_SYM(zlib, zError),
+};
+
+static struct {
+	LIB_FN(lzma_stream_decoder);
+	LIB_FN(lzma_code);
+	LIB_FN(lzma_memusage);
+	LIB_FN(lzma_end);
+	LIB_FN(lzma_lzma_preset);
+	LIB_FN(lzma_stream_encoder);
+	LIB_FN(lzma_stream_buffer_bound);
+} lzma;
+
+static const struct libload_sym lzma_syms[] = {
+	LIB_SYM(lzma, lzma_stream_decoder),
+	LIB_SYM(lzma, lzma_code),
+	LIB_SYM(lzma, lzma_memusage),
+	LIB_SYM(lzma, lzma_end),
+	LIB_SYM(lzma, lzma_lzma_preset),
+	LIB_SYM(lzma, lzma_stream_encoder),
+	LIB_SYM(lzma, lzma_stream_buffer_bound),
+};
+
+static struct {
+	LIB_FN(ZSTD_createDCtx);
+	LIB_FN(ZSTD_freeDCtx);
+	LIB_FN(ZSTD_DCtx_setParameter);
+	LIB_FN(ZSTD_isError);
+	LIB_FN(ZSTD_getErrorName);
+	LIB_FN(ZSTD_decompressStream);
+	LIB_FN(ZSTD_getErrorCode);
+	LIB_FN(ZSTD_getFrameContentSize);
+	LIB_FN(ZSTD_createCCtx);
+	LIB_FN(ZSTD_freeCCtx);
+	LIB_FN(ZSTD_CCtx_setParameter);
+	LIB_FN(ZSTD_CCtx_setPledgedSrcSize);
+	LIB_FN(ZSTD_compressStream2);
+	LIB_FN(ZSTD_compressBound);
+} zstd;
+
+static const struct libload_sym zstd_syms[] = {
+	LIB_SYM(zstd, ZSTD_createDCtx),
+	LIB_SYM(zstd, ZSTD_freeDCtx),
+	LIB_SYM(zstd, ZSTD_DCtx_setParameter),
+	LIB_SYM(zstd, ZSTD_isError),
+	LIB_SYM(zstd, ZSTD_getErrorName),
+	LIB_SYM(zstd, ZSTD_decompressStream),
+	LIB_SYM(zstd, ZSTD_getErrorCode),
+	LIB_SYM(zstd, ZSTD_getFrameContentSize),
+	LIB_SYM(zstd, ZSTD_createCCtx),
+	LIB_SYM(zstd, ZSTD_freeCCtx),
+	LIB_SYM(zstd, ZSTD_CCtx_setParameter),
+	LIB_SYM(zstd, ZSTD_CCtx_setPledgedSrcSize),
+	LIB_SYM(zstd, ZSTD_compressStream2),
+	LIB_SYM(zstd, ZSTD_compressBound),
+};
+
+static struct libload zlib_lib = LIBLOAD_INIT("libz.so.1", "zlib1g", zlib_syms);
+static struct libload lzma_lib = LIBLOAD_INIT("liblzma.so.5", "liblzma5", lzma_syms);
+static struct libload zstd_lib = LIBLOAD_INIT("libzstd.so.1", "libzstd1", zstd_syms);
 
 /* ---- diagnostics and the output buffer ---- */
 
@@ -238,7 +327,7 @@ static int gzip_decompress(struct job *j, const unsigned char *in, size_t n)
 	int ret = -1;
 
 	/* 15 + 16: a gzip wrapper, with header and CRC32/ISIZE checks */
-	if (inflateInit2(&s, 15 + 16) != Z_OK)
+	if (zlib.inflateInit2_(&s, 15 + 16, ZLIB_VERSION, (int)sizeof(s)) != Z_OK)
 		return job_fail(j, "cannot initialise zlib: %s", s.msg ? s.msg : "out of memory");
 	for (;;) {
 		int rc;
@@ -249,7 +338,7 @@ static int gzip_decompress(struct job *j, const unsigned char *in, size_t n)
 		s.avail_in = z_chunk(n - pos);
 		s.next_out = j->p + j->len;
 		s.avail_out = z_chunk(j->size - j->len);
-		rc = inflate(&s, Z_NO_FLUSH);
+		rc = zlib.inflate(&s, Z_NO_FLUSH);
 		pos = (size_t)(s.next_in - in);
 		j->len = (size_t)(s.next_out - j->p);
 
@@ -264,7 +353,7 @@ static int gzip_decompress(struct job *j, const unsigned char *in, size_t n)
 					fail_garbage(j);
 				goto out;
 			}
-			if (inflateReset(&s) != Z_OK) {
+			if (zlib.inflateReset(&s) != Z_OK) {
 				job_fail(j, "cannot reset zlib");
 				goto out;
 			}
@@ -281,12 +370,12 @@ static int gzip_decompress(struct job *j, const unsigned char *in, size_t n)
 		if (rc == Z_MEM_ERROR)
 			job_fail(j, "out of memory");
 		else
-			job_fail(j, "corrupt gzip data: %s", s.msg ? s.msg : zError(rc));
+			job_fail(j, "corrupt gzip data: %s", s.msg ? s.msg : zlib.zError(rc));
 		goto out;
 	}
 	ret = 0;
 out:
-	inflateEnd(&s);
+	zlib.inflateEnd(&s);
 	return ret;
 }
 
@@ -298,9 +387,9 @@ static int gzip_compress(struct job *j, const unsigned char *in, size_t n)
 	size_t pos = 0;
 	int ret = -1;
 
-	if (deflateInit2(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (zlib.deflateInit2_(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, (int)sizeof(s)) != Z_OK)
 		return job_fail(j, "cannot initialise zlib: %s", s.msg ? s.msg : "out of memory");
-	if (deflateSetHeader(&s, &h) != Z_OK) {
+	if (zlib.deflateSetHeader(&s, &h) != Z_OK) {
 		job_fail(j, "cannot set the gzip header");
 		goto out;
 	}
@@ -314,19 +403,19 @@ static int gzip_compress(struct job *j, const unsigned char *in, size_t n)
 		s.avail_in = z_chunk(left);
 		s.next_out = j->p + j->len;
 		s.avail_out = z_chunk(j->size - j->len);
-		rc = deflate(&s, left <= UINT_MAX ? Z_FINISH : Z_NO_FLUSH);
+		rc = zlib.deflate(&s, left <= UINT_MAX ? Z_FINISH : Z_NO_FLUSH);
 		pos = (size_t)(s.next_in - in);
 		j->len = (size_t)(s.next_out - j->p);
 		if (rc == Z_STREAM_END)
 			break;
 		if (rc != Z_OK && !(rc == Z_BUF_ERROR && j->len == j->size)) {
-			job_fail(j, "gzip compression failed: %s", s.msg ? s.msg : zError(rc));
+			job_fail(j, "gzip compression failed: %s", s.msg ? s.msg : zlib.zError(rc));
 			goto out;
 		}
 	}
 	ret = 0;
 out:
-	deflateEnd(&s);
+	zlib.deflateEnd(&s);
 	return ret;
 }
 
@@ -380,7 +469,7 @@ static int xz_decode_stream(struct job *j, const unsigned char *in, size_t n, si
 	/* The dictionary is allocated at the size the header declares (up to
 	 * 4 GiB): limit it to the cap, or to what xz -9 needs when the cap is
 	 * small. */
-	rc = lzma_stream_decoder(&s, memlimit, 0);
+	rc = lzma.lzma_stream_decoder(&s, memlimit, 0);
 	if (rc != LZMA_OK)
 		return job_fail(j, "cannot initialise liblzma: %s", lzma_reason(rc));
 	for (;;) {
@@ -390,7 +479,7 @@ static int xz_decode_stream(struct job *j, const unsigned char *in, size_t n, si
 		s.avail_in = n - *pos;
 		s.next_out = j->p + j->len;
 		s.avail_out = j->size - j->len;
-		rc = lzma_code(&s, LZMA_FINISH);
+		rc = lzma.lzma_code(&s, LZMA_FINISH);
 		*pos = (size_t)(s.next_in - in);
 		j->len = (size_t)(s.next_out - j->p);
 		if (rc == LZMA_STREAM_END)
@@ -407,7 +496,7 @@ static int xz_decode_stream(struct job *j, const unsigned char *in, size_t n, si
 			job_fail(j, "out of memory");
 		else if (rc == LZMA_MEMLIMIT_ERROR)
 			job_fail(j, "xz data needs %llu MiB of memory to decompress, more than the limit of %llu MiB",
-				 (unsigned long long)(lzma_memusage(&s) >> 20),
+				 (unsigned long long)(lzma.lzma_memusage(&s) >> 20),
 				 (unsigned long long)(memlimit >> 20));
 		else
 			job_fail(j, "corrupt xz data: %s", lzma_reason(rc));
@@ -415,7 +504,7 @@ static int xz_decode_stream(struct job *j, const unsigned char *in, size_t n, si
 	}
 	ret = 0;
 out:
-	lzma_end(&s);
+	lzma.lzma_end(&s);
 	return ret;
 }
 
@@ -456,10 +545,10 @@ static int xz_compress(struct job *j, const unsigned char *in, size_t n)
 	size_t pos = 0;
 	int ret = -1;
 
-	if (lzma_lzma_preset(&opt, 6))
+	if (lzma.lzma_lzma_preset(&opt, 6))
 		return job_fail(j, "cannot set the xz preset");
 	opt.dict_size = 1U << 20;
-	rc = lzma_stream_encoder(&s, filters, LZMA_CHECK_CRC32);
+	rc = lzma.lzma_stream_encoder(&s, filters, LZMA_CHECK_CRC32);
 	if (rc != LZMA_OK)
 		return job_fail(j, "cannot initialise liblzma: %s", lzma_reason(rc));
 	for (;;) {
@@ -469,7 +558,7 @@ static int xz_compress(struct job *j, const unsigned char *in, size_t n)
 		s.avail_in = n - pos;
 		s.next_out = j->p + j->len;
 		s.avail_out = j->size - j->len;
-		rc = lzma_code(&s, LZMA_FINISH);
+		rc = lzma.lzma_code(&s, LZMA_FINISH);
 		pos = (size_t)(s.next_in - in);
 		j->len = (size_t)(s.next_out - j->p);
 		if (rc == LZMA_STREAM_END)
@@ -481,13 +570,13 @@ static int xz_compress(struct job *j, const unsigned char *in, size_t n)
 	}
 	ret = 0;
 out:
-	lzma_end(&s);
+	lzma.lzma_end(&s);
 	return ret;
 }
 
 static size_t xz_bound(size_t n)
 {
-	size_t b = lzma_stream_buffer_bound(n);
+	size_t b = lzma.lzma_stream_buffer_bound(n);
 
 	return b ? b : n;
 }
@@ -523,8 +612,8 @@ static const char *xz_kernel_refuses(const unsigned char *in, size_t n)
 
 /* ---- zstd (libzstd) ---- */
 
-static void zstd_dctx_freep(ZSTD_DCtx **d) { ZSTD_freeDCtx(*d); }
-static void zstd_cctx_freep(ZSTD_CCtx **c) { ZSTD_freeCCtx(*c); }
+static void zstd_dctx_freep(ZSTD_DCtx **d) { zstd.ZSTD_freeDCtx(*d); }
+static void zstd_cctx_freep(ZSTD_CCtx **c) { zstd.ZSTD_freeCCtx(*c); }
 
 /*
  * A bomb announced in a frame header: the content size it declares (if it
@@ -533,7 +622,7 @@ static void zstd_cctx_freep(ZSTD_CCtx **c) { ZSTD_freeCCtx(*c); }
  */
 static int zstd_check_declared(const struct job *j, const unsigned char *p, size_t n)
 {
-	unsigned long long size = ZSTD_getFrameContentSize(p, n);
+	unsigned long long size = zstd.ZSTD_getFrameContentSize(p, n);
 
 	/* unknown, or a bad header that decompression will report */
 	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR)
@@ -554,15 +643,15 @@ static int zstd_fail_window(const struct job *j)
 
 static int zstd_decompress(struct job *j, const unsigned char *in, size_t n)
 {
-	_cleanup_(zstd_dctx_freep) ZSTD_DCtx *d = ZSTD_createDCtx();
+	_cleanup_(zstd_dctx_freep) ZSTD_DCtx *d = zstd.ZSTD_createDCtx();
 	ZSTD_inBuffer ib = { in, n, 0 };
 	size_t rc;
 
 	if (!d)
 		return job_fail(j, "cannot initialise libzstd: out of memory");
-	rc = ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_LIMIT);
-	if (ZSTD_isError(rc))
-		return job_fail(j, "cannot set the zstd window limit: %s", ZSTD_getErrorName(rc));
+	rc = zstd.ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_LIMIT);
+	if (zstd.ZSTD_isError(rc))
+		return job_fail(j, "cannot set the zstd window limit: %s", zstd.ZSTD_getErrorName(rc));
 	if (zstd_check_declared(j, in, n) < 0)
 		return -1;
 	for (;;) {
@@ -571,12 +660,12 @@ static int zstd_decompress(struct job *j, const unsigned char *in, size_t n)
 		if (job_ensure_room(j) < 0)
 			return -1;
 		ob = (ZSTD_outBuffer){ j->p, j->size, j->len };
-		rc = ZSTD_decompressStream(d, &ob, &ib);
+		rc = zstd.ZSTD_decompressStream(d, &ob, &ib);
 		j->len = ob.pos;
-		if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
+		if (zstd.ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
 			return zstd_fail_window(j);
-		if (ZSTD_isError(rc))
-			return job_fail(j, "corrupt zstd data: %s", ZSTD_getErrorName(rc));
+		if (zstd.ZSTD_isError(rc))
+			return job_fail(j, "corrupt zstd data: %s", zstd.ZSTD_getErrorName(rc));
 		if (rc == 0) {
 			/* a frame done and flushed: more frames may follow */
 			if (ib.pos == ib.size)
@@ -596,16 +685,16 @@ static int zstd_decompress(struct job *j, const unsigned char *in, size_t n)
 
 static int zstd_set(struct job *j, ZSTD_CCtx *c, ZSTD_cParameter param, int value)
 {
-	size_t rc = ZSTD_CCtx_setParameter(c, param, value);
+	size_t rc = zstd.ZSTD_CCtx_setParameter(c, param, value);
 
-	if (ZSTD_isError(rc))
-		return job_fail(j, "cannot set a zstd parameter: %s", ZSTD_getErrorName(rc));
+	if (zstd.ZSTD_isError(rc))
+		return job_fail(j, "cannot set a zstd parameter: %s", zstd.ZSTD_getErrorName(rc));
 	return 0;
 }
 
 static int zstd_compress(struct job *j, const unsigned char *in, size_t n)
 {
-	_cleanup_(zstd_cctx_freep) ZSTD_CCtx *c = ZSTD_createCCtx();
+	_cleanup_(zstd_cctx_freep) ZSTD_CCtx *c = zstd.ZSTD_createCCtx();
 	ZSTD_inBuffer ib = { in, n, 0 };
 	size_t rc;
 
@@ -623,38 +712,39 @@ static int zstd_compress(struct job *j, const unsigned char *in, size_t n)
 	 * One worker gives byte-identical output; a libzstd built without
 	 * threads refuses the parameter and compresses single-threaded.
 	 */
-	(void)ZSTD_CCtx_setParameter(c, ZSTD_c_nbWorkers, 1);
-	rc = ZSTD_CCtx_setPledgedSrcSize(c, n);
-	if (ZSTD_isError(rc))
-		return job_fail(j, "zstd compression failed: %s", ZSTD_getErrorName(rc));
+	(void)zstd.ZSTD_CCtx_setParameter(c, ZSTD_c_nbWorkers, 1);
+	rc = zstd.ZSTD_CCtx_setPledgedSrcSize(c, n);
+	if (zstd.ZSTD_isError(rc))
+		return job_fail(j, "zstd compression failed: %s", zstd.ZSTD_getErrorName(rc));
 	do {
 		ZSTD_outBuffer ob;
 
 		if (job_ensure_room(j) < 0)
 			return -1;
 		ob = (ZSTD_outBuffer){ j->p, j->size, j->len };
-		rc = ZSTD_compressStream2(c, &ob, &ib, ZSTD_e_end);
+		rc = zstd.ZSTD_compressStream2(c, &ob, &ib, ZSTD_e_end);
 		j->len = ob.pos;
-		if (ZSTD_isError(rc))
-			return job_fail(j, "zstd compression failed: %s", ZSTD_getErrorName(rc));
+		if (zstd.ZSTD_isError(rc))
+			return job_fail(j, "zstd compression failed: %s", zstd.ZSTD_getErrorName(rc));
 	} while (rc != 0);
 	return 0;
 }
 
 static size_t zstd_bound(size_t n)
 {
-	size_t b = ZSTD_compressBound(n);
+	size_t b = zstd.ZSTD_compressBound(n);
 
-	return ZSTD_isError(b) ? n : b;
+	return zstd.ZSTD_isError(b) ? n : b;
 }
 
 /* ---- the table ---- */
 
 static const struct format formats[] = {
-	[COMPRESS_NONE] = { "none", "", none_copy, none_copy, none_bound, NULL },
-	[COMPRESS_GZIP] = { "gzip", ".gz", gzip_decompress, gzip_compress, gzip_bound, gzip_kernel_refuses },
-	[COMPRESS_XZ] = { "xz", ".xz", xz_decompress, xz_compress, xz_bound, xz_kernel_refuses },
-	[COMPRESS_ZSTD] = { "zstd", ".zst", zstd_decompress, zstd_compress, zstd_bound, NULL },
+	[COMPRESS_NONE] = { "none", "", none_copy, none_copy, none_bound, NULL, NULL },
+	[COMPRESS_GZIP] = { "gzip", ".gz", gzip_decompress, gzip_compress, gzip_bound, gzip_kernel_refuses,
+			    &zlib_lib },
+	[COMPRESS_XZ] = { "xz", ".xz", xz_decompress, xz_compress, xz_bound, xz_kernel_refuses, &lzma_lib },
+	[COMPRESS_ZSTD] = { "zstd", ".zst", zstd_decompress, zstd_compress, zstd_bound, NULL, &zstd_lib },
 };
 
 static const struct format *format_get(enum compress_format fmt)
@@ -720,6 +810,8 @@ static int run(enum compress_format fmt, bool decompress, const unsigned char *i
 			return fail_truncated(&j);
 		return job_fail(&j, "not %s data (no %s magic)", f->name, f->name);
 	}
+	if (f->lib && libload_open(f->lib, j.what) < 0)
+		return -1;
 	if (!decompress && fmt != COMPRESS_NONE && job_grow(&j, f->bound(n)) < 0)
 		return -1;
 	rc = decompress ? f->decompress(&j, in, n) : f->compress(&j, in, n);

@@ -13,7 +13,7 @@ $(BUILD)/fuzz/obj/%.o: signer/%.c $(HDRS) test/fuzz/fuzz.mk $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 $(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h $(FUZZ_OBJS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isigner -o $@ $< $(FUZZ_OBJS) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isigner -o $@ $< $(FUZZ_OBJS) $(LIBS) $(COMPRESS_LIBS)
 
 .PHONY: fuzz fuzz-smoke fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
