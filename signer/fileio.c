@@ -289,6 +289,19 @@ void fileio_tmp_discard(struct fileio_tmp *t)
 	t->path = NULL;
 }
 
+int fileio_tmp_sync(struct fileio_tmp *t)
+{
+	int saved;
+
+	if (fsync(t->fd) < 0) {
+		saved = errno;
+		fileio_tmp_discard(t);
+		util_err("%s: cannot write: %s", t->dest, strerror(saved));
+		return -1;
+	}
+	return 0;
+}
+
 int fileio_tmp_commit(struct fileio_tmp *t)
 {
 	int saved;

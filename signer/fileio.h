@@ -67,7 +67,10 @@ int fileio_replace_if_unchanged(const char *dest, const struct iovec *iov, int i
  * fileio_tmp_open() creates it with `mode` (and owner, as above);
  * fileio_tmp_write() appends; fileio_tmp_commit() does what
  * fileio_replace() does after writing (fsync, rename, fsync the directory);
- * fileio_tmp_discard() removes it silently.  Errors are printed naming dest;
+ * fileio_tmp_discard() removes it silently.  fileio_tmp_sync() fsyncs what
+ * has been written so far, so that the fsync of fileio_tmp_commit() has
+ * only the rest to write (it may run in another thread while the caller
+ * computes the rest).  Errors are printed naming dest;
  * after an error the temporary file is already gone.
  * fileio_tmp_expect() makes the rename conditional, as in
  * fileio_replace_if_unchanged().
@@ -92,6 +95,7 @@ struct fileio_tmp {
 int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const struct stat *owner);
 void fileio_tmp_expect(struct fileio_tmp *t, const struct stat *expect);
 int fileio_tmp_write(struct fileio_tmp *t, const struct iovec *iov, int iovcnt);
+int fileio_tmp_sync(struct fileio_tmp *t);
 int fileio_tmp_commit(struct fileio_tmp *t);
 void fileio_tmp_discard(struct fileio_tmp *t);
 

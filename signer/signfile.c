@@ -11,6 +11,7 @@
  * the certificate and the module before it is appended.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,18 +54,103 @@ static int check_raw_sig(const char *sig_path, const char *x509_path,
 	return 0;
 }
 
+/*
+ * The signed module's first part is the module itself: it is written and
+ * fsynced in a second thread while the signature is computed, so that the
+ * fsync of the finished file has only the signature left to write.  (One module per process is how Kbuild signs; this keeps
+ * the fsync that sign-file does not do off the critical path.)
+ */
+struct prewrite {
+	struct fileio_tmp t;
+	const char *dest;
+	const struct module *m;
+	bool in_place;
+	int ret;
+};
+
+static void *prewrite_run(void *arg)
+{
+	struct prewrite *p = arg;
+	struct iovec v = { p->m->file.data, p->m->file.len };
+
+	p->ret = -1;
+	if (fileio_tmp_open(&p->t, p->dest, p->m->file.st.st_mode, p->in_place ? &p->m->file.st : NULL) < 0)
+		return NULL;
+	if (p->in_place)
+		fileio_tmp_expect(&p->t, &p->m->file.st);
+	if (fileio_tmp_write(&p->t, &v, 1) < 0 || fileio_tmp_sync(&p->t) < 0)
+		return NULL;
+	p->ret = 0;
+	return NULL;
+}
+
+/* Sign with a key, write DEST (and MODULE.p7s with -p or -d). */
+static int sign_with_key(const struct module *m, const struct hashalg *hash, const char *key_path,
+			 const char *x509_path, const char *dest, bool use_keyid, bool save_sig,
+			 bool sign_only)
+{
+	_cleanup_free_ unsigned char *der = NULL;
+	_cleanup_free_ char *p7s = NULL;
+	_cleanup_pkey_ EVP_PKEY *key = NULL;
+	_cleanup_x509_ X509 *cert = NULL;
+	struct prewrite pw = { .dest = dest, .m = m, .in_place = strcmp(dest, m->path) == 0 };
+	pthread_t thread;
+	bool threaded = false;
+	size_t der_len = 0;
+	uint8_t tail[TRAILER_LEN];
+	bool signed_ok;
+
+	/* Bad input leaves even the directory untouched: nothing is created
+	 * before the key and the certificate are known to be good. */
+	if (key_load_private(key_path, &key) < 0 || key_load_cert(x509_path, &cert) < 0 ||
+	    key_check_pair(key, cert, key_path, x509_path) < 0)
+		return EXIT_ERR;
+	if (!sign_only) {
+		threaded = pthread_create(&thread, NULL, prewrite_run, &pw) == 0;
+		if (!threaded && (prewrite_run(&pw), pw.ret < 0))
+			return EXIT_ERR;
+	}
+	signed_ok = cmssign_sign(key, cert, hashalg_md(hash), use_keyid, m->file.data, m->file.len,
+				 m->path, &der, &der_len) == 0;
+	if (threaded)
+		pthread_join(thread, NULL);
+	if (!signed_ok || pw.ret < 0 || der_len > UINT32_MAX) {
+		if (!sign_only && pw.ret == 0)
+			fileio_tmp_discard(&pw.t);
+		if (der_len > UINT32_MAX)
+			util_err("%s: signature too large", m->path);
+		return EXIT_ERR;
+	}
+	if (save_sig) {
+		struct iovec v = { der, der_len };
+
+		if (asprintf(&p7s, "%s.p7s", m->path) < 0) {
+			util_err("%s: out of memory", m->path);
+			p7s = NULL;
+		}
+		if (!p7s || fileio_replace(p7s, &v, 1, fileio_default_mode(), NULL) < 0) {
+			if (!sign_only)
+				fileio_tmp_discard(&pw.t);
+			return EXIT_ERR;
+		}
+	}
+	if (sign_only)
+		return EXIT_OK;
+	trailer_build(tail, (uint32_t)der_len);
+	struct iovec iov[2] = { { der, der_len }, { tail, sizeof(tail) } };
+
+	if (fileio_tmp_write(&pw.t, iov, 2) < 0 || fileio_tmp_commit(&pw.t) < 0)
+		return EXIT_ERR;
+	return EXIT_OK;
+}
+
 int signfile_main(int argc, char **argv)
 {
 	bool save_sig = false, sign_only = false, raw_sig = false, use_keyid = false;
 	_cleanup_(module_freep) struct module m = { 0 };
 	_cleanup_(fileio_buf_freep) struct fileio_buf raw = { 0 };
-	_cleanup_free_ unsigned char *der = NULL;
-	_cleanup_free_ char *p7s = NULL;
-	_cleanup_pkey_ EVP_PKEY *key = NULL;
-	_cleanup_x509_ X509 *cert = NULL;
 	const char *hash_name, *key_path = NULL, *sig_path = NULL;
 	const char *x509_path, *module_path, *dest;
-	size_t der_len = 0;
 	uint8_t tail[TRAILER_LEN];
 	int opt;
 
@@ -111,48 +197,25 @@ int signfile_main(int argc, char **argv)
 		util_warn("%s: already signed; appending another signature as sign-file does "
 			  "('modsign sign' replaces it instead)", module_path);
 
-	if (raw_sig) {
-		if (fileio_read(sig_path, &raw) < 0)
-			return EXIT_ERR;
-		if (raw.len == 0) {
-			util_err("%s: empty signature file", sig_path);
-			return EXIT_ERR;
-		}
-		if (check_raw_sig(sig_path, x509_path, &m, raw.data, raw.len) < 0)
-			return EXIT_ERR;
-	} else {
-		if (key_load_private(key_path, &key) < 0 || key_load_cert(x509_path, &cert) < 0)
-			return EXIT_ERR;
-		if (key_check_pair(key, cert, key_path, x509_path) < 0)
-			return EXIT_ERR;
-		if (cmssign_sign(key, cert, hashalg_md(hash), use_keyid, m.file.data, m.file.len,
-				 module_path, &der, &der_len) < 0)
-			return EXIT_ERR;
-		if (save_sig) {
-			struct iovec v = { der, der_len };
-
-			if (asprintf(&p7s, "%s.p7s", module_path) < 0) {
-				util_err("%s: out of memory", module_path);
-				return EXIT_ERR;
-			}
-			if (fileio_replace(p7s, &v, 1, fileio_default_mode(), NULL) < 0)
-				return EXIT_ERR;
-		}
-		if (sign_only)
-			return EXIT_OK;
-	}
-
-	const unsigned char *sig = raw_sig ? raw.data : der;
-	size_t sig_len = raw_sig ? raw.len : der_len;
-
-	if (sig_len > UINT32_MAX) {
-		util_err("%s: signature too large", sig_path ? sig_path : module_path);
+	if (!raw_sig)
+		return sign_with_key(&m, hash, key_path, x509_path, dest, use_keyid, save_sig, sign_only);
+	if (fileio_read(sig_path, &raw) < 0)
+		return EXIT_ERR;
+	if (raw.len == 0) {
+		util_err("%s: empty signature file", sig_path);
 		return EXIT_ERR;
 	}
-	trailer_build(tail, (uint32_t)sig_len);
+	if (check_raw_sig(sig_path, x509_path, &m, raw.data, raw.len) < 0)
+		return EXIT_ERR;
+
+	if (raw.len > UINT32_MAX) {
+		util_err("%s: signature too large", sig_path);
+		return EXIT_ERR;
+	}
+	trailer_build(tail, (uint32_t)raw.len);
 	struct iovec iov[3] = {
 		{ m.file.data, m.file.len },
-		{ (void *)sig, sig_len },
+		{ raw.data, raw.len },
 		{ tail, sizeof(tail) },
 	};
 	bool in_place = strcmp(dest, module_path) == 0;

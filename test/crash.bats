@@ -60,7 +60,8 @@ setup() {
 	# env "${hook[@]}" SYNC_HOOK=COMMAND modsign ...: modsign with the
 	# sync-hook.so shim (test/c/sync_hook.c), which runs COMMAND before its
 	# first fsync/syncfs: after the module was read and its signed copy
-	# written, before the check and the rename.
+	# written (in sign-file mode: the module part of that copy, while the
+	# signature is being made), before the check and the rename.
 	local so=$BUILD/sync-hook.so
 	[ -f "$so" ] || { echo "$so is missing: run make test-bins" >&2; return 1; }
 	hook=(LD_PRELOAD="$so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")

@@ -4,7 +4,8 @@
  * to a module at a moment no test can reach from outside: after modsign has
  * read it and written the signed temporary copy, before it checks the module
  * and renames the copy over it.  modsign syncs the copy (fsync, or syncfs
- * for a batch) exactly then, so the shim runs its command before the first
+ * for a batch; in sign-file mode, the module part of the copy while the
+ * signature is made) in that window, so the shim runs its command before the first
  * fsync(), fdatasync() or syncfs() of the process.  No test-only code is
  * needed in modsign itself.
  *
