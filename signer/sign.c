@@ -107,12 +107,27 @@ static int add_stale(const char *path)
 	return 0;
 }
 
-/* Whether path (of a regular file) names a module's temporary file. */
+/* The length of the module name in a temporary file's destination of
+ * length n: a module's, or (-d) its MODULE.p7s; 0 when neither. */
+static size_t temp_module_len(const char *dest, size_t n)
+{
+	static const char p7s[] = ".p7s";
+
+	if (is_module_name_n(dest, n))
+		return n;
+	if (n > sizeof(p7s) - 1 && memcmp(dest + n - (sizeof(p7s) - 1), p7s, sizeof(p7s) - 1) == 0 &&
+	    is_module_name_n(dest, n - (sizeof(p7s) - 1)))
+		return n - (sizeof(p7s) - 1);
+	return 0;
+}
+
+/* Whether path (of a regular file) names the temporary file of a module or
+ * of its detached signature. */
 static int is_module_temp(const char *path)
 {
 	size_t n = fileio_tmp_dest_len(path);
 
-	return n && is_module_name_n(path, n);
+	return n && temp_module_len(path, n);
 }
 
 static int add_job(const char *path)
@@ -213,8 +228,12 @@ static int find_stale_in(const char *prefix)
 			ret = -1;
 			break;
 		}
-		/* dest without its ".~modsign~XXXXXX": is that module being signed? */
-		key.path = strndup(dest, strlen(prefix) + n);
+		/* dest without its ".~modsign~XXXXXX" (and ".p7s"): is that module
+		 * being signed? */
+		n = temp_module_len(dest, strlen(prefix) + n);
+		if (!n)
+			continue;
+		key.path = strndup(dest, n);
 		if (!key.path)
 			ret = -1;
 		else if (bsearch(&key, collect.v, collect.n, sizeof(collect.v[0]), job_cmp) && add_stale(dest) < 0)

@@ -271,11 +271,13 @@ signed: $p/t/m.ko
 	echo x >"$t/a.ko.~modsign~Ab12Cd"
 	echo x >"$t/sub/b.ko.xz.~modsign~zzzzzz"
 	echo x >"$t/gone.ko.~modsign~000000" # its module is gone: still a module's temporary file
+	echo x >"$t/a.ko.p7s.~modsign~P7s000" # of a detached signature (sign -d)
 	# Look-alikes and things that are not stale temporary files: kept.
 	echo x >"$t/a.ko.~modsign~Ab12C"         # 5 characters
 	echo x >"$t/a.ko.~modsign~Ab12Cd.bak"    # more after
 	echo x >"$t/a.ko.~modsign~Ab-2Cd"        # not a letter or digit
 	echo x >"$t/notes.txt.~modsign~Ab12Cd"   # not a module's
+	echo x >"$t/notes.p7s.~modsign~Ab12Cd"   # not a module's signature
 	echo x >"$t/.~modsign~Ab12Cd"            # no module name at all
 	ln -s "$o/target" "$t/c.ko.~modsign~Ab12Cd" # a symlink: not followed, not removed
 	mkdir "$t/d.ko.~modsign~Ab12Cd"          # a directory
@@ -285,7 +287,8 @@ signed: $p/t/m.ko
 	flock -x "$lock"
 	run -0 --separate-stderr timeout 60 "$MODSIGN_BIN" sign --key "$KEY" --hash sha256 "$t"
 	exec {lock}>&-
-	assert_equal "$output" "removed: $t/a.ko.~modsign~Ab12Cd (stale temporary file)
+	assert_equal "$output" "removed: $t/a.ko.p7s.~modsign~P7s000 (stale temporary file)
+removed: $t/a.ko.~modsign~Ab12Cd (stale temporary file)
 removed: $t/gone.ko.~modsign~000000 (stale temporary file)
 removed: $t/sub/b.ko.xz.~modsign~zzzzzz (stale temporary file)
 signed: $t/a.ko
@@ -300,15 +303,18 @@ c.ko.~modsign~Ab12Cd l
 d.ko.~modsign~Ab12Cd d
 e.ko.~modsign~Ab12Cd p
 f.ko.~modsign~Locked f
+notes.p7s.~modsign~Ab12Cd f
 notes.txt.~modsign~Ab12Cd f"
 	assert_equal "$(cat "$o/target")" keep
 
 	# Named modules: only their own temporary files, in their directory.
 	echo x >"$t/a.ko.~modsign~111111"
+	echo x >"$t/a.ko.p7s.~modsign~555555"
 	echo x >"$t/h.ko.~modsign~222222"
 	cp "$DEMO_KO" "$t/h.ko"
 	run -0 --separate-stderr modsign sign --key "$KEY" --hash sha256 "$t/a.ko"
-	assert_equal "$output" "removed: $t/a.ko.~modsign~111111 (stale temporary file)
+	assert_equal "$output" "removed: $t/a.ko.p7s.~modsign~555555 (stale temporary file)
+removed: $t/a.ko.~modsign~111111 (stale temporary file)
 skipped: $t/a.ko (already signed by this key)
 0 signed, 1 skipped, 0 re-signed, 0 failed"
 	[ -f "$t/h.ko.~modsign~222222" ]
