@@ -317,6 +317,7 @@ assert_verifies() {
 	rm "$t/a/b/zst.ko.zst"
 	cp "$DEMO_KO" "$t/a/b/zst.ko" && zstd -q --rm "$t/a/b/zst.ko"
 	before=$(sha "$t/a/b/zst.ko.zst")
+	# shellcheck disable=SC2016 # $1 and $@ are the inner shell's
 	run -1 --separate-stderr unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' _ "$lib" \
 		"$MODSIGN_BIN" sign "${k[@]}" "$t"
 	assert_equal "$stderr" \
