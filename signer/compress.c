@@ -139,86 +139,55 @@ enum compress_format compress_detect(const unsigned char *p, size_t n)
 
 /* ---- the libraries, opened when a format first needs one (libload.h) ---- */
 
-#define LIB_FN(name) __typeof__(name) *name
-#define LIB_SYM(lib, name) { #name, &lib.name }
+/* Each library's functions, once: its struct of pointers and its table
+ * of symbols are both made from the list. */
+#define LIB_FN(lib, name) __typeof__(name) *name;
+#define LIB_SYM(lib, name) { #name, &lib.name },
+#define LIB_TABLES(lib, FNS) \
+	static struct { FNS(LIB_FN, lib) } lib; \
+	static const struct libload_sym lib##_syms[] = { FNS(LIB_SYM, lib) }
 
-static struct {
-	LIB_FN(inflateInit2_);
-	LIB_FN(inflate);
-	LIB_FN(inflateReset);
-	LIB_FN(inflateEnd);
-	LIB_FN(deflateInit2_);
-	LIB_FN(deflateSetHeader);
-	LIB_FN(deflate);
-	LIB_FN(deflateEnd);
-	LIB_FN(zError);
-} zlib;
+#define ZLIB_FNS(X, lib) \
+	X(lib, inflateInit2_) \
+	X(lib, inflate) \
+	X(lib, inflateReset) \
+	X(lib, inflateEnd) \
+	X(lib, deflateInit2_) \
+	X(lib, deflateSetHeader) \
+	X(lib, deflate) \
+	X(lib, deflateEnd) \
+	X(lib, zError)
 
-static const struct libload_sym zlib_syms[] = {
-	LIB_SYM(zlib, inflateInit2_),
-	LIB_SYM(zlib, inflate),
-	LIB_SYM(zlib, inflateReset),
-	LIB_SYM(zlib, inflateEnd),
-	LIB_SYM(zlib, deflateInit2_),
-	LIB_SYM(zlib, deflateSetHeader),
-	LIB_SYM(zlib, deflate),
-	LIB_SYM(zlib, deflateEnd),
-	LIB_SYM(zlib, zError),
-};
+LIB_TABLES(zlib, ZLIB_FNS);
 
-static struct {
-	LIB_FN(lzma_stream_decoder);
-	LIB_FN(lzma_code);
-	LIB_FN(lzma_memusage);
-	LIB_FN(lzma_end);
-	LIB_FN(lzma_lzma_preset);
-	LIB_FN(lzma_stream_encoder);
-	LIB_FN(lzma_stream_buffer_bound);
-} lzma;
+#define LZMA_FNS(X, lib) \
+	X(lib, lzma_stream_decoder) \
+	X(lib, lzma_code) \
+	X(lib, lzma_memusage) \
+	X(lib, lzma_end) \
+	X(lib, lzma_lzma_preset) \
+	X(lib, lzma_stream_encoder) \
+	X(lib, lzma_stream_buffer_bound)
 
-static const struct libload_sym lzma_syms[] = {
-	LIB_SYM(lzma, lzma_stream_decoder),
-	LIB_SYM(lzma, lzma_code),
-	LIB_SYM(lzma, lzma_memusage),
-	LIB_SYM(lzma, lzma_end),
-	LIB_SYM(lzma, lzma_lzma_preset),
-	LIB_SYM(lzma, lzma_stream_encoder),
-	LIB_SYM(lzma, lzma_stream_buffer_bound),
-};
+LIB_TABLES(lzma, LZMA_FNS);
 
-static struct {
-	LIB_FN(ZSTD_createDCtx);
-	LIB_FN(ZSTD_freeDCtx);
-	LIB_FN(ZSTD_DCtx_setParameter);
-	LIB_FN(ZSTD_isError);
-	LIB_FN(ZSTD_getErrorName);
-	LIB_FN(ZSTD_decompressStream);
-	LIB_FN(ZSTD_getErrorCode);
-	LIB_FN(ZSTD_getFrameContentSize);
-	LIB_FN(ZSTD_createCCtx);
-	LIB_FN(ZSTD_freeCCtx);
-	LIB_FN(ZSTD_CCtx_setParameter);
-	LIB_FN(ZSTD_CCtx_setPledgedSrcSize);
-	LIB_FN(ZSTD_compressStream2);
-	LIB_FN(ZSTD_compressBound);
-} zstd;
+#define ZSTD_FNS(X, lib) \
+	X(lib, ZSTD_createDCtx) \
+	X(lib, ZSTD_freeDCtx) \
+	X(lib, ZSTD_DCtx_setParameter) \
+	X(lib, ZSTD_isError) \
+	X(lib, ZSTD_getErrorName) \
+	X(lib, ZSTD_decompressStream) \
+	X(lib, ZSTD_getErrorCode) \
+	X(lib, ZSTD_getFrameContentSize) \
+	X(lib, ZSTD_createCCtx) \
+	X(lib, ZSTD_freeCCtx) \
+	X(lib, ZSTD_CCtx_setParameter) \
+	X(lib, ZSTD_CCtx_setPledgedSrcSize) \
+	X(lib, ZSTD_compressStream2) \
+	X(lib, ZSTD_compressBound)
 
-static const struct libload_sym zstd_syms[] = {
-	LIB_SYM(zstd, ZSTD_createDCtx),
-	LIB_SYM(zstd, ZSTD_freeDCtx),
-	LIB_SYM(zstd, ZSTD_DCtx_setParameter),
-	LIB_SYM(zstd, ZSTD_isError),
-	LIB_SYM(zstd, ZSTD_getErrorName),
-	LIB_SYM(zstd, ZSTD_decompressStream),
-	LIB_SYM(zstd, ZSTD_getErrorCode),
-	LIB_SYM(zstd, ZSTD_getFrameContentSize),
-	LIB_SYM(zstd, ZSTD_createCCtx),
-	LIB_SYM(zstd, ZSTD_freeCCtx),
-	LIB_SYM(zstd, ZSTD_CCtx_setParameter),
-	LIB_SYM(zstd, ZSTD_CCtx_setPledgedSrcSize),
-	LIB_SYM(zstd, ZSTD_compressStream2),
-	LIB_SYM(zstd, ZSTD_compressBound),
-};
+LIB_TABLES(zstd, ZSTD_FNS);
 
 static struct libload zlib_lib = LIBLOAD_INIT("libz.so.1", "zlib1g", zlib_syms);
 static struct libload lzma_lib = LIBLOAD_INIT("liblzma.so.5", "liblzma5", lzma_syms);
@@ -387,7 +356,8 @@ static int gzip_compress(struct job *j, const unsigned char *in, size_t n)
 	size_t pos = 0;
 	int ret = -1;
 
-	if (zlib.deflateInit2_(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, (int)sizeof(s)) != Z_OK)
+	if (zlib.deflateInit2_(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+			       (int)sizeof(s)) != Z_OK)
 		return job_fail(j, "cannot initialise zlib: %s", s.msg ? s.msg : "out of memory");
 	if (zlib.deflateSetHeader(&s, &h) != Z_OK) {
 		job_fail(j, "cannot set the gzip header");
