@@ -306,12 +306,8 @@ int fileio_tmp_commit(struct fileio_tmp *t)
 {
 	int saved;
 
-	if (fsync(t->fd) < 0) {
-		saved = errno;
-		fileio_tmp_discard(t);
-		util_err("%s: cannot write: %s", t->dest, strerror(saved));
+	if (fileio_tmp_sync(t) < 0)
 		return -1;
-	}
 	if (t->check && (saved = tmp_dest_unchanged(t->dest, &t->expect)) != 0) {
 		fileio_tmp_discard(t);
 		tmp_changed_err(t->dest, saved);
@@ -340,16 +336,10 @@ static int write_temp(const char *dest, const struct iovec *iov, int iovcnt,
 		      mode_t mode, const struct stat *owner, char **tmp_out)
 {
 	struct fileio_tmp t;
-	int saved;
 
-	if (fileio_tmp_open(&t, dest, mode, owner) < 0 || fileio_tmp_write(&t, iov, iovcnt) < 0)
+	if (fileio_tmp_open(&t, dest, mode, owner) < 0 || fileio_tmp_write(&t, iov, iovcnt) < 0 ||
+	    fileio_tmp_sync(&t) < 0)
 		return -1;
-	if (fsync(t.fd) < 0) {
-		saved = errno;
-		fileio_tmp_discard(&t);
-		util_err("%s: cannot write: %s", dest, strerror(saved));
-		return -1;
-	}
 	*tmp_out = TAKE_PTR(t.path);
 	return t.fd;
 }

@@ -57,8 +57,9 @@ static int check_raw_sig(const char *sig_path, const char *x509_path,
 /*
  * The signed module's first part is the module itself: it is written and
  * fsynced in a second thread while the signature is computed, so that the
- * fsync of the finished file has only the signature left to write.  (One module per process is how Kbuild signs; this keeps
- * the fsync that sign-file does not do off the critical path.)
+ * fsync of the finished file has only the signature left to write.  (Kbuild
+ * signs one module per process; this keeps most of the fsync, which
+ * sign-file does not do, off the critical path.)
  */
 struct prewrite {
 	struct fileio_tmp t;
