@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -72,6 +73,55 @@ int key_check_private_mode(const char *path, int strict)
 	return check_mode(path, &st, strict);
 }
 
+/*
+ * The common case, an unencrypted PKCS#8 key ("BEGIN PRIVATE KEY", as
+ * keygen and the kernel's certs/ write it), decoded by a decoder made for
+ * its one key type: OpenSSL 3.0 otherwise builds decoder chains for every
+ * key type and structure, about 0.3 ms of a one-module sign-file call.
+ * NULL when the file starts with anything else or this fails; the general
+ * path then decides, and gives the error messages.
+ */
+static EVP_PKEY *load_pkcs8_plain(const unsigned char *data, size_t len)
+{
+	_cleanup_bio_ BIO *b = BIO_new_mem_buf(data, (int)len);
+	char *name = NULL, *header = NULL, oid[128];
+	unsigned char *der = NULL;
+	long der_len = 0;
+	const unsigned char *p;
+	const ASN1_OBJECT *alg;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	OSSL_DECODER_CTX *dctx = NULL;
+	EVP_PKEY *k = NULL;
+
+	if (!b || !PEM_read_bio(b, &name, &header, &der, &der_len) ||
+	    strcmp(name, "PRIVATE KEY") != 0 || header[0] != '\0')
+		goto out;
+	p = der;
+	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, der_len);
+	if (!p8 || !PKCS8_pkey_get0(&alg, NULL, NULL, NULL, p8))
+		goto out;
+	/* Decoders know key types by OID too ("1.2.840.113549.1.1.1" is RSA). */
+	if (OBJ_obj2txt(oid, sizeof(oid), alg, 1) <= 0 || strlen(oid) >= sizeof(oid) - 1)
+		goto out;
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&k, "DER", "PrivateKeyInfo", oid, EVP_PKEY_KEYPAIR, NULL, NULL);
+	p = der;
+	size_t left = (size_t)der_len;
+
+	if (!dctx || !OSSL_DECODER_from_data(dctx, &p, &left) || left != 0) {
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+out:
+	OSSL_DECODER_CTX_free(dctx);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	if (der)
+		OPENSSL_clear_free(der, (size_t)der_len);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	ERR_clear_error();
+	return k;
+}
+
 int key_load_private(const char *path, EVP_PKEY **out)
 {
 	_cleanup_(fileio_buf_freep) struct fileio_buf f = { 0 };
@@ -93,8 +143,10 @@ int key_load_private(const char *path, EVP_PKEY **out)
 		util_ossl_err("%s: BIO_new_mem_buf", path);
 		return -1;
 	}
+	k = load_pkcs8_plain(f.data, f.len);
 	ERR_clear_error();
-	k = PEM_read_bio_PrivateKey(b, NULL, pin_cb, &st);
+	if (!k)
+		k = PEM_read_bio_PrivateKey(b, NULL, pin_cb, &st);
 	OPENSSL_cleanse(f.data, f.len);
 	if (!k) {
 		if (st.asked && !pin) {
