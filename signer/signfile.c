@@ -16,12 +16,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cmssign.h"
 #include "commands.h"
 #include "fileio.h"
 #include "hashalg.h"
 #include "key.h"
 #include "module.h"
+#include "p11uri.h"
 #include "trailer.h"
 #include "util.h"
 #include "verify.h"
@@ -183,6 +186,15 @@ int signfile_main(int argc, char **argv)
 	x509_path = argv[2];
 	module_path = argv[3];
 	dest = argc == 5 ? argv[4] : module_path;
+
+	/*
+	 * One module per process (Kbuild's way): the exit need not free
+	 * OpenSSL's tables one by one, about 0.4 ms of such a call.  Asked for
+	 * before OpenSSL is first used; a PKCS#11 token keeps the usual
+	 * cleanup, which finalizes its module.
+	 */
+	if (!(key_path && p11uri_is(key_path)) && !p11uri_is(x509_path))
+		OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 
 	const struct hashalg *hash = hashalg_by_name(hash_name);
 	if (!raw_sig && !hash) {
