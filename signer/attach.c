@@ -277,7 +277,8 @@ static int attach(const struct attach_opts *o, const char *sig_path, const char 
 		return EXIT_ERR;
 	}
 	/* as modsign sign: not over a module someone else changed meanwhile */
-	if (fileio_replace_if_unchanged(dest, iov, iovcnt, m.file.st.st_mode, &m.file.st, &m.file.st) < 0)
+	if (fileio_replace_if_unchanged(dest, iov, iovcnt, m.file.st.st_mode, &m.file.st, &m.file.st,
+					"signed") < 0)
 		return EXIT_ERR;
 	printf("%s: attached (signed by \"", path);
 	put_name(r.signer_name);

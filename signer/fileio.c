@@ -227,9 +227,10 @@ int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const s
 	return 0;
 }
 
-void fileio_tmp_expect(struct fileio_tmp *t, const struct stat *expect)
+void fileio_tmp_expect(struct fileio_tmp *t, const struct stat *expect, const char *doing)
 {
 	t->check = true;
+	t->doing = doing;
 	t->expect = *expect;
 }
 
@@ -255,10 +256,10 @@ static int tmp_dest_unchanged(const char *path, const struct stat *was)
 }
 
 /* Print why dest may not be replaced after tmp_dest_unchanged() said `r`. */
-static void tmp_changed_err(const char *dest, int r)
+static void tmp_changed_err(const char *dest, int r, const char *doing)
 {
 	if (r < 0)
-		util_err("%s: changed while being signed", dest);
+		util_err("%s: changed while being %s", dest, doing);
 	else
 		util_err("%s: cannot replace: %s", dest, strerror(r));
 }
@@ -310,7 +311,7 @@ int fileio_tmp_commit(struct fileio_tmp *t)
 		return -1;
 	if (t->check && (saved = tmp_dest_unchanged(t->dest, &t->expect)) != 0) {
 		fileio_tmp_discard(t);
-		tmp_changed_err(t->dest, saved);
+		tmp_changed_err(t->dest, saved, t->doing);
 		return -1;
 	}
 	/* Renamed while still open, so still locked; the data is synced. */
@@ -345,14 +346,15 @@ static int write_temp(const char *dest, const struct iovec *iov, int iovcnt,
 }
 
 int fileio_replace_if_unchanged(const char *dest, const struct iovec *iov, int iovcnt,
-				mode_t mode, const struct stat *owner, const struct stat *expect)
+				mode_t mode, const struct stat *owner, const struct stat *expect,
+				const char *doing)
 {
 	struct fileio_tmp t;
 
 	if (fileio_tmp_open(&t, dest, mode, owner) < 0)
 		return -1;
 	if (expect)
-		fileio_tmp_expect(&t, expect);
+		fileio_tmp_expect(&t, expect, doing);
 	if (fileio_tmp_write(&t, iov, iovcnt) < 0)
 		return -1;
 	return fileio_tmp_commit(&t);
@@ -361,7 +363,7 @@ int fileio_replace_if_unchanged(const char *dest, const struct iovec *iov, int i
 int fileio_replace(const char *dest, const struct iovec *iov, int iovcnt,
 		   mode_t mode, const struct stat *owner)
 {
-	return fileio_replace_if_unchanged(dest, iov, iovcnt, mode, owner, NULL);
+	return fileio_replace_if_unchanged(dest, iov, iovcnt, mode, owner, NULL, NULL);
 }
 
 size_t fileio_tmp_dest_len(const char *name)
@@ -420,6 +422,7 @@ struct batch_entry {
 	int *status;
 	bool check;         /* fileio_tmp_expect() */
 	struct stat expect;
+	const char *doing;
 };
 
 struct batch_list {
@@ -444,7 +447,7 @@ static void entry_fail(struct fileio_batch *b, struct batch_entry *e, const char
 	if (what)
 		util_err("%s: %s: %s", e->dest, what, strerror(err));
 	else
-		tmp_changed_err(e->dest, err);
+		tmp_changed_err(e->dest, err, e->doing);
 	if (e->tmp)
 		unlink(e->tmp);
 	*e->status = -1;
@@ -609,7 +612,7 @@ struct fileio_batch *fileio_batch_new(void)
 int fileio_batch_add(struct fileio_batch *b, struct fileio_tmp *t, int *status)
 {
 	struct batch_entry e = { .fd = -1, .dev = t->st.st_dev, .len = t->len, .status = status,
-				 .check = t->check, .expect = t->expect };
+				 .check = t->check, .expect = t->expect, .doing = t->doing };
 
 	if (!b || !b->threaded)
 		return fileio_tmp_commit(t);
@@ -658,11 +661,11 @@ int fileio_batch_replace(struct fileio_batch *b, const char *dest, const struct 
 	struct fileio_tmp t;
 
 	if (!b)
-		return fileio_replace_if_unchanged(dest, iov, iovcnt, mode, owner, expect);
+		return fileio_replace_if_unchanged(dest, iov, iovcnt, mode, owner, expect, "signed");
 	if (fileio_tmp_open(&t, dest, mode, owner) < 0)
 		return -1;
 	if (expect)
-		fileio_tmp_expect(&t, expect);
+		fileio_tmp_expect(&t, expect, "signed");
 	if (fileio_tmp_write(&t, iov, iovcnt) < 0)
 		return -1;
 	return fileio_batch_add(b, &t, status);

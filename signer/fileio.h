@@ -56,10 +56,12 @@ int fileio_replace(const char *dest, const struct iovec *iov, int iovcnt,
  * fileio_replace(), but only if dest is still the file `expect` describes
  * (the stat taken when it was opened for reading; NULL: no check).  When it
  * was replaced, rewritten, truncated or removed meanwhile, dest is left as
- * it is now, "DEST: changed while being signed" is printed and -1 returned.
+ * it is now, "DEST: changed while being DOING" is printed (doing: "signed",
+ * "stripped") and -1 returned.
  */
 int fileio_replace_if_unchanged(const char *dest, const struct iovec *iov, int iovcnt,
-				mode_t mode, const struct stat *owner, const struct stat *expect);
+				mode_t mode, const struct stat *owner, const struct stat *expect,
+				const char *doing);
 
 /*
  * A temporary file, next to dest, being written to replace dest: for data
@@ -90,10 +92,11 @@ struct fileio_tmp {
 	size_t len;
 	bool check;        /* rename only if dest still matches `expect` */
 	struct stat expect;
+	const char *doing; /* for the error: "changed while being DOING" */
 };
 
 int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const struct stat *owner);
-void fileio_tmp_expect(struct fileio_tmp *t, const struct stat *expect);
+void fileio_tmp_expect(struct fileio_tmp *t, const struct stat *expect, const char *doing);
 int fileio_tmp_write(struct fileio_tmp *t, const struct iovec *iov, int iovcnt);
 int fileio_tmp_sync(struct fileio_tmp *t);
 int fileio_tmp_commit(struct fileio_tmp *t);

@@ -348,7 +348,7 @@ static int sign_plain(const struct sign_ctx *c, struct sign_job *j)
 		cmssign_stream_free(cs);
 		return 1;
 	}
-	fileio_tmp_expect(&t, &st); /* "changed while being signed" */
+	fileio_tmp_expect(&t, &st, "signed");
 	for (left = (size_t)st.st_size; left;) {
 		ssize_t n = read(fd, buf, left < sizeof(buf) ? left : sizeof(buf));
 

@@ -82,7 +82,7 @@ static void *prewrite_run(void *arg)
 	if (fileio_tmp_open(&p->t, p->dest, p->m->file.st.st_mode, p->in_place ? &p->m->file.st : NULL) < 0)
 		return NULL;
 	if (p->in_place)
-		fileio_tmp_expect(&p->t, &p->m->file.st);
+		fileio_tmp_expect(&p->t, &p->m->file.st, "signed");
 	if (fileio_tmp_write(&p->t, &v, 1) < 0 || fileio_tmp_sync(&p->t) < 0)
 		return NULL;
 	p->ret = 0;
@@ -240,7 +240,7 @@ int signfile_main(int argc, char **argv)
 	bool in_place = strcmp(dest, module_path) == 0;
 
 	if (fileio_replace_if_unchanged(dest, iov, 3, m.file.st.st_mode, in_place ? &m.file.st : NULL,
-					in_place ? &m.file.st : NULL) < 0)
+					in_place ? &m.file.st : NULL, "signed") < 0)
 		return EXIT_ERR;
 	return EXIT_OK;
 }

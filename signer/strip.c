@@ -9,7 +9,8 @@
  * file is replaced atomically and keeps its mode and owner; a symbolic link
  * is followed and its target rewritten.  An unsigned module is left alone,
  * not even rewritten.  A trailer whose bounds cannot be trusted is an error
- * and the file stays untouched.  A compressed module (.ko.gz/.xz/.zst) is
+ * and the file stays untouched, and so is a module that another writer
+ * changed while it was being stripped.  A compressed module (.ko.gz/.xz/.zst) is
  * stripped inside and compressed again as Kbuild compresses (compress.h).
  */
 #include <errno.h>
@@ -38,7 +39,9 @@ static void strip_help(void)
 	      "the same directory, then rename) and keeps its mode and owner; through a\n"
 	      "symbolic link, the link's target is rewritten.  Prints one line per\n"
 	      "stripped module on stdout: \"MODULE: stripped N signature(s)\".  An\n"
-	      "unsigned module is left untouched (a note on stderr).  A compressed\n"
+	      "unsigned module is left untouched (a note on stderr), and so is a\n"
+	      "module changed by another writer while it was being stripped (an\n"
+	      "error: \"MODULE: changed while being stripped\").  A compressed\n"
 	      "module (.ko.gz, .ko.xz, .ko.zst) is stripped inside and compressed again\n"
 	      "the way Kbuild compresses modules.\n"
 	      "\n"
@@ -128,7 +131,8 @@ static int strip_one(const char *path)
 		iov.iov_base = packed;
 		iov.iov_len = packed_len;
 	}
-	if (fileio_replace(dest, &iov, 1, m.file.st.st_mode, &m.file.st) < 0)
+	if (fileio_replace_if_unchanged(dest, &iov, 1, m.file.st.st_mode, &m.file.st, &m.file.st,
+					"stripped") < 0)
 		return -1;
 	printf("%s: stripped %u signature%s\n", path, nsigs, nsigs == 1 ? "" : "s");
 	fflush(stdout);

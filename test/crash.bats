@@ -409,3 +409,20 @@ signed: $t/c.ko
 	run -0 env "${hook[@]}" SYNC_HOOK=true "$MODSIGN_BIN" sha256 "$KEY" "$KEY" "$t/m.ko"
 	assert_same_file "$t/m.ko" "$REF/d4/m02.ko"
 }
+
+@test "strip: a module changed while being stripped is an error, the change is kept" {
+	local t=$BATS_TEST_TMPDIR/t
+	mkdir "$t"
+	cp "$REF/d4/m02.ko" "$t/m.ko"
+	run -1 --separate-stderr env "${hook[@]}" SYNC_HOOK="echo more >>'$t/m.ko'" \
+		"$MODSIGN_BIN" strip "$t/m.ko"
+	assert_equal "$stderr" "modsign: $t/m.ko: changed while being stripped"
+	assert_equal "$output" ""
+	{ cat "$REF/d4/m02.ko"; echo more; } >"$BATS_TEST_TMPDIR/want"
+	assert_same_file "$t/m.ko" "$BATS_TEST_TMPDIR/want"
+	assert_no_temp "$t"
+	# Unchanged, the same run strips it back to the original.
+	cp "$REF/d4/m02.ko" "$t/m.ko"
+	run -0 env "${hook[@]}" SYNC_HOOK=true "$MODSIGN_BIN" strip "$t/m.ko"
+	assert_same_file "$t/m.ko" "$ORIG/d4/m02.ko"
+}
