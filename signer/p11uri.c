@@ -187,6 +187,7 @@ int p11uri_parse(const char *s, struct p11uri *u)
 		goto oom;
 	if (!p11uri_is(s)) {
 		util_err("%s: not a PKCS#11 URI", u->shown);
+		p11uri_free(u);
 		return -1;
 	}
 	if (append(&u->plain, &used, &cap, P11URI_SCHEME, strlen(P11URI_SCHEME)) < 0)
