@@ -5,7 +5,7 @@
 FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(filter-out -Werror,$(ALL_CFLAGS)) -O1 -g $(FUZZ_SAN) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-FUZZ_NAMES := trailer cms sigparse compress template
+FUZZ_NAMES := trailer cms sigparse compress template p11uri
 FUZZ_OBJS := $(filter-out $(BUILD)/fuzz/obj/main.o,$(SRCS:signer/%.c=$(BUILD)/fuzz/obj/%.o))
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
