@@ -176,6 +176,7 @@ static int fsync_parent(const char *path)
 
 #define TMP_INFIX ".~modsign~"
 #define TMP_RANDOM 6 /* the XXXXXX of mkostemp() */
+_Static_assert(sizeof(((struct fileio_tmp_parked *)0)->rnd) == TMP_RANDOM + 1, "fileio_tmp_parked.rnd");
 
 /*
  * Lock a new temporary file for as long as it is open: 0 when it is locked
@@ -193,23 +194,26 @@ static int tmp_lock(int fd)
 	return fstat(fd, &st) == 0 && st.st_nlink == 0;
 }
 
-int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const struct stat *owner)
-{
-	int saved;
+/* Where tmp_create() failed. */
+enum tmp_step { TMP_MADE, TMP_NOMEM, TMP_CREATE, TMP_SETUP };
 
+/* fileio_tmp_open() without messages: TMP_MADE, or the failed step with *err. */
+static enum tmp_step tmp_create(struct fileio_tmp *t, const char *dest, mode_t mode, const struct stat *owner,
+				int *err)
+{
 	*t = (struct fileio_tmp){ .fd = -1, .dest = dest };
 	for (int tries = 0;; tries++) {
 		if (asprintf(&t->path, "%s" TMP_INFIX "XXXXXX", dest) < 0) {
 			t->path = NULL;
-			util_err("%s: out of memory", dest);
-			return -1;
+			*err = ENOMEM;
+			return TMP_NOMEM;
 		}
 		t->fd = mkostemp(t->path, O_CLOEXEC);
 		if (t->fd < 0) {
-			util_err("%s: cannot create temporary file: %s", dest, strerror(errno));
+			*err = errno;
 			free(t->path);
 			t->path = NULL;
-			return -1;
+			return TMP_CREATE;
 		}
 		if (tries == 100 || tmp_lock(t->fd) == 0)
 			break;
@@ -219,12 +223,96 @@ int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const s
 	}
 	if ((owner && fchown(t->fd, owner->st_uid, owner->st_gid) < 0 && errno != EPERM) ||
 	    fchmod(t->fd, mode & 07777) < 0 || fstat(t->fd, &t->st) < 0) {
+		*err = errno;
+		fileio_tmp_discard(t);
+		return TMP_SETUP;
+	}
+	return TMP_MADE;
+}
+
+int fileio_tmp_open(struct fileio_tmp *t, const char *dest, mode_t mode, const struct stat *owner)
+{
+	int err = 0;
+
+	switch (tmp_create(t, dest, mode, owner, &err)) {
+	case TMP_MADE:
+		return 0;
+	case TMP_NOMEM:
+		util_err("%s: out of memory", dest);
+		break;
+	case TMP_CREATE:
+		util_err("%s: cannot create temporary file: %s", dest, strerror(err));
+		break;
+	case TMP_SETUP:
+		util_err("%s: cannot write: %s", dest, strerror(err));
+		break;
+	}
+	return -1;
+}
+
+int fileio_tmp_park(const char *dest, mode_t mode, const struct stat *owner, struct fileio_tmp_parked *p)
+{
+	struct fileio_tmp t;
+	int err = 0;
+
+	*p = (struct fileio_tmp_parked){ .fd = -1 };
+	if (tmp_create(&t, dest, mode, owner, &err) != TMP_MADE)
+		return err;
+	/* The name is dest, TMP_INFIX, then the random part. */
+	memcpy(p->rnd, t.path + strlen(t.path) - TMP_RANDOM, TMP_RANDOM);
+	p->rnd[TMP_RANDOM] = '\0';
+	p->fd = t.fd;
+	free(t.path);
+	return 0;
+}
+
+/* The name of a parked temporary file of dest (NULL: out of memory). */
+static char *parked_path(const struct fileio_tmp_parked *p, const char *dest)
+{
+	char *path;
+
+	return asprintf(&path, "%s" TMP_INFIX "%s", dest, p->rnd) < 0 ? NULL : path;
+}
+
+int fileio_tmp_unpark(struct fileio_tmp_parked *p, const char *dest, mode_t mode, const struct stat *owner,
+		      struct fileio_tmp *t)
+{
+	int saved;
+
+	*t = (struct fileio_tmp){ .fd = p->fd, .dest = dest, .path = parked_path(p, dest) };
+	p->fd = -1;
+	if (!t->path) {
+		close(t->fd);
+		t->fd = -1;
+		util_err("%s: out of memory", dest);
+		return -1;
+	}
+	/* The module's mode or owner may have changed since it was made. */
+	if (fstat(t->fd, &t->st) < 0 ||
+	    (owner && (t->st.st_uid != owner->st_uid || t->st.st_gid != owner->st_gid) &&
+	     fchown(t->fd, owner->st_uid, owner->st_gid) < 0 && errno != EPERM) ||
+	    ((t->st.st_mode & 07777) != (mode & 07777) && fchmod(t->fd, mode & 07777) < 0) ||
+	    fstat(t->fd, &t->st) < 0) {
 		saved = errno;
 		fileio_tmp_discard(t);
 		util_err("%s: cannot write: %s", dest, strerror(saved));
 		return -1;
 	}
 	return 0;
+}
+
+void fileio_tmp_parked_discard(struct fileio_tmp_parked *p, const char *dest)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (p->fd < 0)
+		return;
+	/* Unlinked while still locked, as in fileio_tmp_discard(). */
+	path = parked_path(p, dest);
+	if (path)
+		unlink(path);
+	close(p->fd);
+	p->fd = -1;
 }
 
 void fileio_tmp_expect(struct fileio_tmp *t, const struct stat *expect, const char *doing)
@@ -583,13 +671,6 @@ static void *batch_thread(void *arg)
 	return NULL;
 }
 
-/*
- * Descriptors a batch may need: the files waiting (up to twice
- * FILEIO_BATCH_MAX_FILES, the group being renamed and the next one) plus
- * the workers' own.
- */
-#define BATCH_NOFILE (2 * FILEIO_BATCH_MAX_FILES + 1024)
-
 struct fileio_batch *fileio_batch_new(void)
 {
 	struct fileio_batch *b = calloc(1, sizeof(*b));
@@ -597,8 +678,8 @@ struct fileio_batch *fileio_batch_new(void)
 
 	if (!b)
 		return NULL;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < BATCH_NOFILE && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max < BATCH_NOFILE ? rl.rlim_max : BATCH_NOFILE;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < FILEIO_BATCH_NOFILE && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < FILEIO_BATCH_NOFILE ? rl.rlim_max : FILEIO_BATCH_NOFILE;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	pthread_mutex_init(&b->lock, NULL);

@@ -103,6 +103,26 @@ int fileio_tmp_commit(struct fileio_tmp *t);
 void fileio_tmp_discard(struct fileio_tmp *t);
 
 /*
+ * A temporary file made ahead of its data and put aside: its descriptor,
+ * which keeps the lock, and the random part of its name (fd -1: none).
+ * fileio_tmp_park() is fileio_tmp_open() without messages: 0, or the errno
+ * with nothing made.  fileio_tmp_unpark() takes it back as t, first giving
+ * it `mode` (and owner) again if the destination's changed meanwhile: 0, or
+ * -1 with the error printed and the file removed; p is empty after it
+ * either way.  fileio_tmp_parked_discard() removes it silently (nothing
+ * with fd -1).
+ */
+struct fileio_tmp_parked {
+	int fd;
+	char rnd[7]; /* the XXXXXX */
+};
+
+int fileio_tmp_park(const char *dest, mode_t mode, const struct stat *owner, struct fileio_tmp_parked *p);
+int fileio_tmp_unpark(struct fileio_tmp_parked *p, const char *dest, mode_t mode, const struct stat *owner,
+		      struct fileio_tmp *t);
+void fileio_tmp_parked_discard(struct fileio_tmp_parked *p, const char *dest);
+
+/*
  * The length of DEST in a file name NAME of the form "DEST.~modsign~XXXXXX",
  * or 0 when NAME is not such a name.
  */
@@ -154,6 +174,13 @@ int fileio_tmp_remove_stale(const char *path);
  */
 #define FILEIO_BATCH_MAX_FILES 256
 #define FILEIO_BATCH_MAX_BYTES (64u << 20)
+
+/*
+ * Descriptors a batch may need: the files waiting (up to twice
+ * FILEIO_BATCH_MAX_FILES, the group being renamed and the next one) plus
+ * the workers' own.
+ */
+#define FILEIO_BATCH_NOFILE (2 * FILEIO_BATCH_MAX_FILES + 1024)
 
 struct fileio_batch;
 
