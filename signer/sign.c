@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,7 +48,11 @@ struct sign_job {
 	enum sign_outcome outcome;
 	int io_err; /* set by the batch when the replacement failed after sign_one */
 	char note[160];
+	atomic_int ahead;                /* AHEAD_*: its temporary file made ahead */
+	struct fileio_tmp_parked tmp;    /* AHEAD_MADE: that file (fd -1: none) */
 };
+
+enum { AHEAD_NONE, AHEAD_BUSY, AHEAD_MADE, AHEAD_TAKEN };
 
 struct sign_ctx {
 	EVP_PKEY *key;
@@ -59,6 +64,7 @@ struct sign_ctx {
 	atomic_size_t next, done;
 	int progress;
 	bool detach; /* -d: write MODULE.p7s, leave the module alone */
+	size_t ahead; /* how many temporary files to make ahead, at most */
 	struct fileio_batch *batch; /* NULL: each file synced on its own */
 };
 
@@ -142,6 +148,7 @@ static int add_job(const char *path)
 		collect.cap = cap;
 	}
 	memset(&collect.v[collect.n], 0, sizeof(collect.v[0]));
+	collect.v[collect.n].tmp.fd = -1;
 	if (!(collect.v[collect.n].path = strdup(path)))
 		return -1;
 	collect.n++;
@@ -324,7 +331,20 @@ static int signed_by_us(const struct sign_ctx *c, const unsigned char *data, siz
  */
 #define SIGN_STREAM_BUF (64 * 1024)
 
-static int sign_plain(const struct sign_ctx *c, struct sign_job *j)
+/* Whether fd is a plain unsigned module: a regular file that starts as ELF
+ * and has no signature trailer.  *st: its stat. */
+static bool plain_unsigned(int fd, struct stat *st)
+{
+	unsigned char buf[TRAILER_MAGIC_LEN];
+
+	return fd >= 0 && fstat(fd, st) == 0 && S_ISREG(st->st_mode) && st->st_size >= TRAILER_MAGIC_LEN + 4 &&
+	       pread(fd, buf, 4, 0) == 4 && memcmp(buf, "\177ELF", 4) == 0 &&
+	       pread(fd, buf, TRAILER_MAGIC_LEN, st->st_size - TRAILER_MAGIC_LEN) == TRAILER_MAGIC_LEN &&
+	       memcmp(buf, TRAILER_MAGIC, TRAILER_MAGIC_LEN) != 0;
+}
+
+/* ahead: the module's temporary file if one was made ahead (taken here). */
+static int sign_plain(const struct sign_ctx *c, struct sign_job *j, struct fileio_tmp_parked *ahead)
 {
 	_cleanup_close_ int fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	_cleanup_free_ unsigned char *der = NULL;
@@ -335,16 +355,14 @@ static int sign_plain(const struct sign_ctx *c, struct sign_job *j)
 	size_t der_len = 0, left;
 	struct stat st;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < TRAILER_MAGIC_LEN + 4 ||
-	    pread(fd, buf, 4, 0) != 4 || memcmp(buf, "\177ELF", 4) != 0 ||
-	    pread(fd, buf, TRAILER_MAGIC_LEN, st.st_size - TRAILER_MAGIC_LEN) != TRAILER_MAGIC_LEN ||
-	    memcmp(buf, TRAILER_MAGIC, TRAILER_MAGIC_LEN) == 0)
+	if (!plain_unsigned(fd, &st))
 		return 0;
 
 	j->outcome = OUT_FAILED;
 	if (cmssign_begin(c->key, c->cert, hashalg_md(c->hash), false, j->path, &cs) < 0)
 		return 1;
-	if (fileio_tmp_open(&t, j->path, st.st_mode, &st) < 0) {
+	if ((ahead->fd >= 0 ? fileio_tmp_unpark(ahead, j->path, st.st_mode, &st, &t)
+			    : fileio_tmp_open(&t, j->path, st.st_mode, &st)) < 0) {
 		cmssign_stream_free(cs);
 		return 1;
 	}
@@ -410,6 +428,87 @@ static void sign_detached(const struct sign_ctx *c, struct sign_job *j)
 	NOTE(j, "detached: %s", strrchr(p7s, '/') ? strrchr(p7s, '/') + 1 : p7s);
 }
 
+/* ---- temporary files made ahead ---- */
+
+/*
+ * On ext4 without a journal, the kernel gives a new inode only after
+ * searching past every inode of the group freed within the last minute
+ * (recently_deleted() in fs/ext4/ialloc.c).  Each rename over a module frees
+ * one, so with the temporary files created between the renames, each
+ * creation searched further than the last: in a whole-kernel run that was
+ * about 4 % of the CPU time (perf).  make_ahead() therefore creates the
+ * temporary files of the plain unsigned modules (empty, locked, with the
+ * module's mode and owner) ahead of the workers, before the first renames;
+ * elsewhere it is the same work done earlier.  It stops at c->ahead files
+ * (its share of the descriptors); a worker that finds none made for its
+ * module makes its own.  A kill leaves the ones not yet used behind, empty,
+ * and the next run removes them like any stale temporary file.
+ *
+ * Each job's `ahead` says who has it: the maker moves NONE to BUSY and,
+ * once the file is made, BUSY to MADE; a worker moves NONE or BUSY to TAKEN
+ * (the maker then removes what it was making) or takes the MADE file.
+ */
+static void *make_ahead(void *arg)
+{
+	struct sign_ctx *c = arg;
+	size_t made = 0;
+
+	for (size_t i = 0; i < c->njobs && made < c->ahead; i++) {
+		size_t next = atomic_load(&c->next);
+
+		if (i < next)
+			i = next; /* the workers are past these */
+		if (i >= c->njobs)
+			break;
+
+		struct sign_job *j = &c->jobs[i];
+		struct fileio_tmp_parked p = { .fd = -1 };
+		int s = AHEAD_NONE, err = 0;
+		struct stat st;
+
+		if (!atomic_compare_exchange_strong(&j->ahead, &s, AHEAD_BUSY))
+			continue;
+		{
+			_cleanup_close_ int fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+			if (plain_unsigned(fd, &st) && (err = fileio_tmp_park(j->path, st.st_mode, &st, &p)) == 0)
+				made++;
+		}
+		j->tmp = p;
+		s = AHEAD_BUSY;
+		if (!atomic_compare_exchange_strong(&j->ahead, &s, AHEAD_MADE))
+			fileio_tmp_parked_discard(&p, j->path); /* its worker went on without it */
+		/* Out of descriptors, inodes or quota: the workers will say so. */
+		if (err == EMFILE || err == ENFILE || err == ENOSPC || err == EDQUOT)
+			break;
+	}
+	return NULL;
+}
+
+struct ahead_file {
+	struct fileio_tmp_parked p;
+	const char *dest;
+};
+
+static void parked_discardp(struct ahead_file *a)
+{
+	fileio_tmp_parked_discard(&a->p, a->dest);
+}
+
+/* The job's temporary file made ahead, now the caller's (fd -1: none). */
+static struct ahead_file take_ahead(struct sign_job *j)
+{
+	struct ahead_file a = { .p = { .fd = -1 }, .dest = j->path };
+	int s = AHEAD_NONE;
+
+	if (atomic_compare_exchange_strong(&j->ahead, &s, AHEAD_TAKEN) ||
+	    (s == AHEAD_BUSY && atomic_compare_exchange_strong(&j->ahead, &s, AHEAD_TAKEN)))
+		return a; /* none made (yet): the maker leaves it, or removes what it was making */
+	a.p = j->tmp; /* AHEAD_MADE */
+	j->tmp.fd = -1;
+	return a;
+}
+
 static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 {
 	_cleanup_(module_freep) struct module m = { 0 };
@@ -425,7 +524,9 @@ static void sign_one(const struct sign_ctx *c, struct sign_job *j)
 		sign_detached(c, j);
 		return;
 	}
-	if (sign_plain(c, j))
+	_cleanup_(parked_discardp) struct ahead_file ahead = take_ahead(j);
+
+	if (sign_plain(c, j, &ahead.p))
 		return; /* a plain unsigned module, streamed */
 	j->outcome = OUT_FAILED;
 	if (module_load(j->path, &m, MODULE_DECOMPRESS) < 0)
@@ -522,28 +623,50 @@ static void *worker(void *arg)
 
 static int run_jobs(struct sign_ctx *c, long nthreads)
 {
-	pthread_t tids[256];
+	pthread_t tids[256], maker;
+	bool making = c->ahead && pthread_create(&maker, NULL, make_ahead, c) == 0;
 	long n = nthreads;
 
 	if ((size_t)n > c->njobs)
 		n = (long)c->njobs;
 	if (n > 256)
 		n = 256;
-	if (n <= 1) {
+	long started = 0;
+
+	while (n > 1 && started < n && pthread_create(&tids[started], NULL, worker, c) == 0)
+		started++;
+	if (started == 0)
 		worker(c);
-		return 0;
-	}
-	for (long i = 0; i < n; i++) {
-		if (pthread_create(&tids[i], NULL, worker, c) != 0) {
-			n = i;
-			break;
-		}
-	}
-	if (n == 0)
-		worker(c);
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
+	if (making)
+		pthread_join(maker, NULL);
 	return 0;
+}
+
+/*
+ * How many temporary files to make ahead: one per job, within the soft
+ * RLIMIT_NOFILE (raised towards the hard one for them) less what the
+ * workers and the batch need; 0 for -d or a single module.
+ */
+#define SIGN_AHEAD_MAX 8192
+
+static size_t ahead_budget(const struct sign_ctx *c)
+{
+	rlim_t want = FILEIO_BATCH_NOFILE + (c->njobs < SIGN_AHEAD_MAX ? c->njobs : SIGN_AHEAD_MAX);
+	struct rlimit rl;
+
+	if (c->detach || c->njobs < 2 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return 0;
+	}
+	if (rl.rlim_cur <= FILEIO_BATCH_NOFILE)
+		return 0;
+	return rl.rlim_cur - FILEIO_BATCH_NOFILE < SIGN_AHEAD_MAX ? (size_t)(rl.rlim_cur - FILEIO_BATCH_NOFILE)
+								   : SIGN_AHEAD_MAX;
 }
 
 /* ---- the command ---- */
@@ -689,6 +812,7 @@ int cmd_sign(int argc, char **argv)
 	 * files; for one, fsync() writes only what it must.
 	 */
 	c.batch = sync_each || collect.n < 2 ? NULL : fileio_batch_new();
+	c.ahead = ahead_budget(&c);
 	run_jobs(&c, jobs);
 	fileio_batch_finish(c.batch);
 	if (c.progress)

@@ -333,6 +333,38 @@ skipped: a.ko (already signed by this key)
 0 signed, 1 skipped, 0 re-signed, 0 failed"
 }
 
+# ---- temporary files made ahead ----
+
+@test "temporary files are made ahead of the first rename; a mode or owner changed meanwhile is still kept" {
+	local p=$BATS_TEST_TMPDIR t=$BATS_TEST_TMPDIR/t i
+	mkdir "$t"
+	# 600 modules.  The hook pauses the sync of the first group (256); the
+	# workers fill the next group and wait, so z.ko, last in the sorted job
+	# list, is not read yet.  Its temporary file can only have been made
+	# ahead.  The hook notes its mode (at most 10 s for it to appear), then
+	# changes z.ko's mode (and, as root, owner) before z.ko is read.
+	for i in $(seq -w 1 599); do cp "$ORIG/d1/m00.ko" "$t/m$i.ko"; done
+	cp "$ORIG/d2/m00.ko" "$t/z.ko"
+	chmod 0644 "$t"/*.ko
+	local own=: want=600
+	if [ "$(id -u)" -eq 0 ]; then
+		own="chown 1234:5678 '$t/z.ko'" want="600 1234 5678"
+	fi
+	local h="i=0; while [ \$i -lt 200 ]; do set -- '$t'/z.ko.~modsign~*; [ -e \"\$1\" ] && break; sleep 0.05; i=\$((i+1)); done
+stat -c %a \"\$1\" >'$p/ahead-mode' 2>/dev/null; chmod 0600 '$t/z.ko' && $own"
+	run -0 --separate-stderr env "${hook[@]}" SYNC_HOOK="$h" "$MODSIGN_BIN" sign -q -j2 --key "$KEY" --hash sha256 "$t"
+	assert_equal "$stderr" ""
+	assert_equal "$(cat "$p/ahead-mode")" 644 "mode of z.ko's temporary file, made ahead"
+	if [ "$(id -u)" -eq 0 ]; then
+		assert_equal "$(stat -c '%a %u %g' "$t/z.ko")" "$want"
+	else
+		assert_equal "$(stat -c %a "$t/z.ko")" "$want"
+	fi
+	assert_same_file "$t/z.ko" "$REF/d2/m00.ko"
+	run -0 modsign verify --cert "$CERT" "$t"/*.ko
+	assert_no_temp "$t"
+}
+
 # ---- a module changed while being signed ----
 
 @test "a module renamed over while being signed: an error, the new file is kept, the others are signed" {

@@ -77,7 +77,7 @@ assert_verifies() {
 	assert_equal "${lines[-1]}" "0 signed, 4 skipped, 0 re-signed, 0 failed"
 	assert_match "$output" "skipped: $t/plain.ko \(already signed by this key\)"
 	after=$(find "$t" -type f -printf '%p %i %Y\n' | sort; sha256sum "$t"/*.ko "$t"/a/*.* "$t"/a/b/*)
-	assert_equal "$after" "$before" "tree"
+	assert_equal "$after" "$before" "tree"	assert_no_temp "$t"
 }
 
 @test "RSA: the batch output is byte-identical to sign-file's" {
@@ -169,7 +169,7 @@ assert_verifies() {
 	assert_match "$stderr" "$t/b.ko: not an ELF file"
 	assert_match "$stderr" "$t/c.ko.gz: not an ELF file"
 	assert_equal "$(sha "$t/b.ko") $(sha "$t/c.ko.gz")" "$b $c"
-	assert_verifies "$t/d.ko" "$MODSIGN_KEY_DIR/signing_key.x509"
+	assert_verifies "$t/d.ko" "$MODSIGN_KEY_DIR/signing_key.x509"	assert_no_temp "$t"
 }
 
 @test "a corrupt compressed module fails clearly and stays untouched" {
@@ -255,6 +255,22 @@ assert_verifies() {
 	run -1 grep -c 'fsync(' "$BATS_TEST_TMPDIR/many.trace"
 	run -0 modsign verify --cert "$TEST_KEYS/rsa2048.pem" "$t"/*.ko
 	assert_no_temp "$t"
+}
+
+@test "a low descriptor limit: fewer temporary files made ahead, or none; every module is still signed" {
+	local t=$BATS_TEST_TMPDIR/t lim
+	# 1600: room for 64 made ahead beside the batch's 1536; 1024: none.
+	for lim in 1600 1024; do
+		rm -rf "$t" && mkdir "$t"
+		for i in $(seq 300); do cp "$DEMO_KO" "$t/m$i.ko"; done
+		# shellcheck disable=SC2016 # expanded by that bash
+		run -0 --separate-stderr bash -c 'ulimit -n "$1" && exec "$2" sign -j2 --key "$3" --hash sha256 "$4"' _ \
+			"$lim" "$MODSIGN_BIN" "$TEST_KEYS/rsa2048.pem" "$t"
+		assert_equal "${lines[-1]}" "300 signed, 0 skipped, 0 re-signed, 0 failed"
+		assert_equal "$stderr" ""
+		run -0 modsign verify --cert "$TEST_KEYS/rsa2048.pem" "$t"/*.ko
+		assert_no_temp "$t"
+	done
 }
 
 @test "no key yet: exactly one managed key is created, 0700 dir, 0600 key, RSA-4096; 8 parallel runs share it" {
