@@ -58,3 +58,17 @@ vg() {
 	run -2 --separate-stderr vg attach --raw tbs.bin.p7s "$m"
 	run -0 vg sign -d -j 1 --key "$k" --hash sha256 "$m" "$m.xz"
 }
+
+@test "valgrind: sign a tree (workers, batch, temporary files made ahead; skipped, compressed, failing)" {
+	local t=$BATS_TEST_TMPDIR/t i
+	mkdir "$t"
+	for i in 1 2 3 4 5 6; do cp "$DEMO_KO" "$t/m$i.ko"; done
+	cp "$DEMO_KO" "$t/x.ko" && xz --check=crc32 "$t/x.ko"
+	echo "not a module" >"$t/bad.ko"
+	run -0 modsign sign --key "$TEST_KEYS/rsa2048.pem" --hash sha256 "$t/m1.ko"
+	run -1 --separate-stderr vg sign -j 2 --key "$TEST_KEYS/rsa2048.pem" --hash sha256 "$t"
+	assert_equal "${lines[-1]}" "6 signed, 1 skipped, 0 re-signed, 1 failed"
+	assert_equal "$stderr" "modsign: $t/bad.ko: not an ELF file, not a kernel module"
+	run -0 modsign verify --cert "$TEST_KEYS/rsa2048.pem" "$t"/m*.ko "$t/x.ko.xz"
+	assert_no_temp "$t"
+}
