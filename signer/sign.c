@@ -436,7 +436,7 @@ static void sign_detached(const struct sign_ctx *c, struct sign_job *j)
  * (recently_deleted() in fs/ext4/ialloc.c).  Each rename over a module frees
  * one, so with the temporary files created between the renames, each
  * creation searched further than the last: in a whole-kernel run that was
- * about 4 % of the CPU time (perf).  make_ahead() therefore creates the
+ * about 3.5 % of the CPU time (perf record -a, bench/).  make_ahead() therefore creates the
  * temporary files of the plain unsigned modules (empty, locked, with the
  * module's mode and owner) ahead of the workers, before the first renames;
  * elsewhere it is the same work done earlier.  It stops at c->ahead files
