@@ -281,7 +281,7 @@ int fileio_tmp_unpark(struct fileio_tmp_parked *p, const char *dest, mode_t mode
 
 	*t = (struct fileio_tmp){ .fd = p->fd, .dest = dest, .path = parked_path(p, dest) };
 	p->fd = -1;
-	if (!t->path) {
+	if (!t->path) { /* the file stays, empty, for the next run to remove as stale */
 		close(t->fd);
 		t->fd = -1;
 		util_err("%s: out of memory", dest);
