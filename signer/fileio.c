@@ -671,17 +671,28 @@ static void *batch_thread(void *arg)
 	return NULL;
 }
 
+unsigned long long fileio_raise_nofile(unsigned long long want)
+{
+	struct rlimit rl, up;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		up = rl;
+		up.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	return rl.rlim_cur;
+}
+
 struct fileio_batch *fileio_batch_new(void)
 {
 	struct fileio_batch *b = calloc(1, sizeof(*b));
-	struct rlimit rl;
 
 	if (!b)
 		return NULL;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < FILEIO_BATCH_NOFILE && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max < FILEIO_BATCH_NOFILE ? rl.rlim_max : FILEIO_BATCH_NOFILE;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	fileio_raise_nofile(FILEIO_BATCH_NOFILE);
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->more, NULL);
 	pthread_cond_init(&b->room, NULL);

@@ -182,6 +182,12 @@ int fileio_tmp_remove_stale(const char *path);
  */
 #define FILEIO_BATCH_NOFILE (2 * FILEIO_BATCH_MAX_FILES + 1024)
 
+/*
+ * Raise the soft RLIMIT_NOFILE towards `want`, as far as the hard limit
+ * allows (never lowers it); returns the soft limit now (0: unknown).
+ */
+unsigned long long fileio_raise_nofile(unsigned long long want);
+
 struct fileio_batch;
 
 struct fileio_batch *fileio_batch_new(void);

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -653,20 +652,14 @@ static int run_jobs(struct sign_ctx *c, long nthreads)
 
 static size_t ahead_budget(const struct sign_ctx *c)
 {
-	rlim_t want = FILEIO_BATCH_NOFILE + (c->njobs < SIGN_AHEAD_MAX ? c->njobs : SIGN_AHEAD_MAX);
-	struct rlimit rl;
+	unsigned long long cur;
 
-	if (c->detach || c->njobs < 2 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+	if (c->detach || c->njobs < 2)
 		return 0;
-	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return 0;
-	}
-	if (rl.rlim_cur <= FILEIO_BATCH_NOFILE)
+	cur = fileio_raise_nofile(FILEIO_BATCH_NOFILE + (c->njobs < SIGN_AHEAD_MAX ? c->njobs : SIGN_AHEAD_MAX));
+	if (cur <= FILEIO_BATCH_NOFILE)
 		return 0;
-	return rl.rlim_cur - FILEIO_BATCH_NOFILE < SIGN_AHEAD_MAX ? (size_t)(rl.rlim_cur - FILEIO_BATCH_NOFILE)
-								   : SIGN_AHEAD_MAX;
+	return cur - FILEIO_BATCH_NOFILE < SIGN_AHEAD_MAX ? (size_t)(cur - FILEIO_BATCH_NOFILE) : SIGN_AHEAD_MAX;
 }
 
 /* ---- the command ---- */
