@@ -62,7 +62,7 @@ $(BUILD)/asan/modsign: $(SAN_OBJS)
 # the sanitizer variant, used when MODSIGN_BIN is build/asan/modsign.
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 SAN_LIB_OBJS := $(filter-out $(BUILD)/san/main.o,$(SAN_OBJS))
-test-bins: $(BUILD)/test-compress $(BUILD)/asan/test-compress $(BUILD)/sync-hook.so
+test-bins: $(BUILD)/test-compress $(BUILD)/asan/test-compress $(BUILD)/sync-hook.so $(BUILD)/rand-log.so
 $(BUILD)/test-compress: test/c/test_compress.c $(LIB_OBJS) $(HDRS) Makefile
 	$(CC) $(ALL_CFLAGS) -Isigner $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(COMPRESS_LIBS)
 $(BUILD)/asan/test-compress: test/c/test_compress.c $(SAN_LIB_OBJS) $(HDRS) Makefile
@@ -70,6 +70,10 @@ $(BUILD)/asan/test-compress: test/c/test_compress.c $(SAN_LIB_OBJS) $(HDRS) Make
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Isigner $(LDFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(LIBS) $(COMPRESS_LIBS)
 # LD_PRELOAD shim that runs a command before the first fsync or syncfs (test/crash.bats).
 $(BUILD)/sync-hook.so: test/c/sync_hook.c Makefile
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -shared -fPIC $(LDFLAGS) -o $@ $< -ldl
+# LD_PRELOAD shim that logs the random generators OpenSSL is asked for (test/signfile.bats).
+$(BUILD)/rand-log.so: test/c/rand_log.c Makefile
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -shared -fPIC $(LDFLAGS) -o $@ $< -ldl
 

@@ -113,6 +113,44 @@ sign_both() {
 	done
 }
 
+# rand_run LOG CMD...: run CMD with rand-log.so, which writes to LOG the name
+# of every random generator OpenSSL is asked for.
+rand_run() {
+	local log=$1 so=$BUILD/rand-log.so
+	shift
+	[ -f "$so" ] || { echo "$so is missing: run make test-bins" >&2; return 1; }
+	rm -f "$log"
+	RAND_LOG=$log LD_PRELOAD=$so ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
+
+@test "random bytes come from HASH-DRBG, or from the generator openssl.cnf names; output unchanged" {
+	local log=$BATS_TEST_TMPDIR/rand.log cnf=$BATS_TEST_TMPDIR/openssl.cnf
+	local ref=$BATS_TEST_TMPDIR/ref.ko ours=$BATS_TEST_TMPDIR/ours.ko
+	# OpenSSL's default, as sign-file gets it: CTR-DRBG.
+	cp "$DEMO_KO" "$ref"
+	rand_run "$log" "$SIGN_FILE" sha512 "$TEST_KEYS/rsa.pem" "$TEST_KEYS/rsa.pem" "$ref"
+	grep -qx CTR-DRBG "$log"
+	run ! grep -x HASH-DRBG "$log"
+	# modsign asks for HASH-DRBG; RSA signatures stay byte-identical.
+	cp "$DEMO_KO" "$ours"
+	rand_run "$log" "$MODSIGN_BIN" sha512 "$TEST_KEYS/rsa.pem" "$TEST_KEYS/rsa.pem" "$ours"
+	grep -qx HASH-DRBG "$log"
+	run ! grep -x CTR-DRBG "$log"
+	assert_same_file "$ref" "$ours"
+	# An ECDSA signature, whose nonce is drawn from it, verifies.
+	cp "$DEMO_KO" "$ours"
+	rand_run "$log" "$MODSIGN_BIN" sha384 "$TEST_KEYS/ec384.pem" "$TEST_KEYS/ec384.pem" "$ours"
+	grep -qx HASH-DRBG "$log"
+	modsign verify --cert "$TEST_KEYS/ec384.pem" "$ours"
+	# A random section in openssl.cnf still decides.
+	printf 'openssl_conf = init\n[init]\nrandom = rand\n[rand]\nrandom = CTR-DRBG\n' >"$cnf"
+	cp "$DEMO_KO" "$ours"
+	OPENSSL_CONF=$cnf rand_run "$log" "$MODSIGN_BIN" sha512 "$TEST_KEYS/rsa.pem" "$TEST_KEYS/rsa.pem" "$ours"
+	grep -qx CTR-DRBG "$log"
+	run ! grep -x HASH-DRBG "$log"
+	assert_same_file "$ref" "$ours"
+}
+
 @test "an encrypted key is unlocked with KBUILD_SIGN_PIN, byte-identical to sign-file" {
 	cp "$DEMO_KO" "$BATS_TEST_TMPDIR/ref.ko"
 	cp "$DEMO_KO" "$BATS_TEST_TMPDIR/ours.ko"
