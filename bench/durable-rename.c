@@ -4,16 +4,14 @@
  * kernel's sign-file the durability modsign's sign-file mode has, so that
  * the two can also be compared like for like.  sign-file writes
  * MODULE.~signed~ and renames it over MODULE; with this shim that rename is
- * preceded by an fsync of MODULE.~signed~ and followed by an fsync of the
- * directory, as modsign does.  Any other rename (modsign's own) is left
- * alone.  Not part of modsign.
+ * preceded by an fsync of MODULE.~signed~, as modsign's is (neither then
+ * fsyncs the directory).  Any other rename (modsign's own) is left alone.
+ * Not part of modsign.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,7 +34,6 @@ int rename(const char *from, const char *to)
 	static const char suffix[] = ".~signed~";
 	static int (*real_rename)(const char *, const char *);
 	size_t n = strlen(from);
-	char dir[4096];
 
 	if (!real_rename)
 		*(void **)&real_rename = dlsym(RTLD_NEXT, "rename");
@@ -46,11 +43,7 @@ int rename(const char *from, const char *to)
 	}
 	if (n < sizeof(suffix) - 1 || strcmp(from + n - (sizeof(suffix) - 1), suffix) != 0)
 		return real_rename(from, to);
-	if (sync_path(from, O_RDONLY) < 0 || real_rename(from, to) < 0)
+	if (sync_path(from, O_RDONLY) < 0)
 		return -1;
-	if ((size_t)snprintf(dir, sizeof(dir), "%s", to) >= sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return sync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
+	return real_rename(from, to);
 }

@@ -391,7 +391,7 @@ int fileio_tmp_sync(struct fileio_tmp *t)
 	return 0;
 }
 
-int fileio_tmp_commit(struct fileio_tmp *t)
+int fileio_tmp_rename(struct fileio_tmp *t)
 {
 	int saved;
 
@@ -413,6 +413,13 @@ int fileio_tmp_commit(struct fileio_tmp *t)
 	t->fd = -1;
 	free(t->path);
 	t->path = NULL;
+	return 0;
+}
+
+int fileio_tmp_commit(struct fileio_tmp *t)
+{
+	if (fileio_tmp_rename(t) < 0)
+		return -1;
 	if (fsync_parent(t->dest) < 0) {
 		util_err("%s: cannot sync directory: %s", t->dest, strerror(errno));
 		return -1;

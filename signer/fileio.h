@@ -72,7 +72,10 @@ int fileio_replace_if_unchanged(const char *dest, const struct iovec *iov, int i
  * fileio_tmp_discard() removes it silently.  fileio_tmp_sync() fsyncs what
  * has been written so far, so that the fsync of fileio_tmp_commit() has
  * only the rest to write (it may run in another thread while the caller
- * computes the rest).  Errors are printed naming dest;
+ * computes the rest).  fileio_tmp_rename() is fileio_tmp_commit() without
+ * the fsync of the directory: the new file is complete on disk before it
+ * replaces dest, but the rename itself may still be lost to a power cut
+ * (dest is then the old file).  Errors are printed naming dest;
  * after an error the temporary file is already gone.
  * fileio_tmp_expect() makes the rename conditional, as in
  * fileio_replace_if_unchanged().
@@ -100,6 +103,7 @@ void fileio_tmp_expect(struct fileio_tmp *t, const struct stat *expect, const ch
 int fileio_tmp_write(struct fileio_tmp *t, const struct iovec *iov, int iovcnt);
 int fileio_tmp_sync(struct fileio_tmp *t);
 int fileio_tmp_commit(struct fileio_tmp *t);
+int fileio_tmp_rename(struct fileio_tmp *t);
 void fileio_tmp_discard(struct fileio_tmp *t);
 
 /*

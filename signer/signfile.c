@@ -65,7 +65,11 @@ static int check_raw_sig(const char *sig_path, const char *x509_path,
  * fsynced in a second thread while the signature is computed, so that the
  * fsync of the finished file has only the signature left to write.  (Kbuild
  * signs one module per process; this keeps most of the fsync, which
- * sign-file does not do, off the critical path.)
+ * sign-file does not do, off the critical path.)  The directory is not
+ * fsynced after the rename (fileio_tmp_rename()): Kbuild and DKMS copy the
+ * module there without any sync, so it would not make their install durable,
+ * and it cost about 0.4 ms of a call.  The module is never half-written:
+ * its data is on disk before the rename.
  */
 struct prewrite {
 	struct fileio_tmp t;
@@ -151,7 +155,7 @@ static int sign_with_key(const struct module *m, const struct hashalg *hash, con
 	trailer_build(tail, (uint32_t)der_len);
 	struct iovec iov[2] = { { der, der_len }, { tail, sizeof(tail) } };
 
-	if (fileio_tmp_write(&pw.t, iov, 2) < 0 || fileio_tmp_commit(&pw.t) < 0)
+	if (fileio_tmp_write(&pw.t, iov, 2) < 0 || fileio_tmp_rename(&pw.t) < 0)
 		return EXIT_ERR;
 	return EXIT_OK;
 }
@@ -252,9 +256,13 @@ int signfile_main(int argc, char **argv)
 		{ tail, sizeof(tail) },
 	};
 	bool in_place = strcmp(dest, module_path) == 0;
+	struct fileio_tmp t;
 
-	if (fileio_replace_if_unchanged(dest, iov, 3, m.file.st.st_mode, in_place ? &m.file.st : NULL,
-					in_place ? &m.file.st : NULL, "signed") < 0)
+	if (fileio_tmp_open(&t, dest, m.file.st.st_mode, in_place ? &m.file.st : NULL) < 0)
+		return EXIT_ERR;
+	if (in_place)
+		fileio_tmp_expect(&t, &m.file.st, "signed");
+	if (fileio_tmp_write(&t, iov, 3) < 0 || fileio_tmp_rename(&t) < 0)
 		return EXIT_ERR;
 	return EXIT_OK;
 }

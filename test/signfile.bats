@@ -168,6 +168,38 @@ rand_run() {
 	assert_no_temp "$BATS_TEST_TMPDIR"
 }
 
+# trace_sync FILE ARGS...: run modsign under strace, logging fsync and rename.
+trace_sync() {
+	local trace=$1
+	shift
+	# (LeakSanitizer cannot run under ptrace.)
+	ASAN_OPTIONS=detect_leaks=0 run -0 strace -f -qq -e trace=fsync,fdatasync,syncfs,rename,renameat,renameat2 \
+		-o "$trace" "$MODSIGN_BIN" "$@"
+}
+
+@test "the signed module is fsynced before its rename; nothing is synced after it (as Kbuild's own copy)" {
+	require_cmd strace strace
+	local t=$BATS_TEST_TMPDIR
+	cp "$DEMO_KO" "$t/ref.ko"
+	"$SIGN_FILE" -p sha512 "$TEST_KEYS/rsa.pem" "$TEST_KEYS/rsa.pem" "$t/ref.ko"
+	# With a key (the module part is written and fsynced by a second thread),
+	# and attaching a detached signature (-s).
+	cp "$DEMO_KO" "$t/key.ko"
+	trace_sync "$t/key.trace" sha512 "$TEST_KEYS/rsa.pem" "$TEST_KEYS/rsa.pem" "$t/key.ko"
+	cp "$DEMO_KO" "$t/raw.ko"
+	trace_sync "$t/raw.trace" -s "$t/ref.ko.p7s" sha512 "$TEST_KEYS/rsa.pem" "$t/raw.ko"
+	for k in key raw; do
+		assert_same_file "$t/ref.ko" "$t/$k.ko"
+		# The calls, in order, with the pids cut off: fsyncs, then one rename, then nothing.
+		run -0 sed -E 's/^[0-9]+ +//; s/\(.*//' "$t/$k.trace"
+		[ "${lines[-1]}" = rename ] || [ "${lines[-1]}" = renameat ] || [ "${lines[-1]}" = renameat2 ]
+		[ "${#lines[@]}" -ge 2 ]
+		for l in "${lines[@]:0:${#lines[@]}-1}"; do [ "$l" = fsync ]; done
+		run -0 grep -c "\"$t/$k.ko.~modsign~[A-Za-z0-9]*\", \"$t/$k.ko\"" "$t/$k.trace"
+	done
+	assert_no_temp "$t"
+}
+
 @test "an already signed module gets a second signature, as with sign-file, and a warning" {
 	cp "$DEMO_KO" "$BATS_TEST_TMPDIR/ref.ko"
 	cp "$DEMO_KO" "$BATS_TEST_TMPDIR/ours.ko"
