@@ -79,17 +79,28 @@ struct prewrite {
 	int ret;
 };
 
+/*
+ * The temporary file that replaces DEST: with the module's mode, and when
+ * DEST is the module itself, its owner, renamed only if the module is still
+ * the file that was read.
+ */
+static int tmp_open(struct fileio_tmp *t, const char *dest, const struct module *m, bool in_place)
+{
+	if (fileio_tmp_open(t, dest, m->file.st.st_mode, in_place ? &m->file.st : NULL) < 0)
+		return -1;
+	if (in_place)
+		fileio_tmp_expect(t, &m->file.st, "signed");
+	return 0;
+}
+
 static void *prewrite_run(void *arg)
 {
 	struct prewrite *p = arg;
 	struct iovec v = { p->m->file.data, p->m->file.len };
 
 	p->ret = -1;
-	if (fileio_tmp_open(&p->t, p->dest, p->m->file.st.st_mode, p->in_place ? &p->m->file.st : NULL) < 0)
-		return NULL;
-	if (p->in_place)
-		fileio_tmp_expect(&p->t, &p->m->file.st, "signed");
-	if (fileio_tmp_write(&p->t, &v, 1) < 0 || fileio_tmp_sync(&p->t) < 0)
+	if (tmp_open(&p->t, p->dest, p->m, p->in_place) < 0 || fileio_tmp_write(&p->t, &v, 1) < 0 ||
+	    fileio_tmp_sync(&p->t) < 0)
 		return NULL;
 	p->ret = 0;
 	return NULL;
@@ -255,14 +266,10 @@ int signfile_main(int argc, char **argv)
 		{ raw.data, raw.len },
 		{ tail, sizeof(tail) },
 	};
-	bool in_place = strcmp(dest, module_path) == 0;
 	struct fileio_tmp t;
 
-	if (fileio_tmp_open(&t, dest, m.file.st.st_mode, in_place ? &m.file.st : NULL) < 0)
-		return EXIT_ERR;
-	if (in_place)
-		fileio_tmp_expect(&t, &m.file.st, "signed");
-	if (fileio_tmp_write(&t, iov, 3) < 0 || fileio_tmp_rename(&t) < 0)
+	if (tmp_open(&t, dest, &m, strcmp(dest, module_path) == 0) < 0 || fileio_tmp_write(&t, iov, 3) < 0 ||
+	    fileio_tmp_rename(&t) < 0)
 		return EXIT_ERR;
 	return EXIT_OK;
 }
