@@ -106,6 +106,35 @@ key_with_mode() {
 	assert_equal "$stderr" "" "stderr"
 }
 
+@test "keys: each key loads with exactly the numbers OpenSSL's own PEM reader finds (test-key)" {
+	# RSA keys in PKCS#8 are built from their numbers by modsign itself
+	# (signer/key.c, rsa_fromdata), the others by OpenSSL's decoders.
+	# test-key (test/c/test_key.c) compares every number of the loaded key
+	# with OpenSSL's own reading of the file, for these files and for
+	# malformed variants of the two-prime RSA ones that it writes.
+	local tk d=$BATS_TEST_TMPDIR
+	tk=$(dirname "$MODSIGN_BIN")/test-key
+	[ -x "$tk" ] || { echo "$tk is missing: run make test-bins" >&2; return 1; }
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_primes:3 \
+		-out "$d/rsa3.pem" 2>/dev/null
+	openssl rsa -in "$TEST_KEYS/rsa2048.pem" -traditional -out "$d/pkcs1.pem" 2>/dev/null
+	chmod 600 "$d"/*.pem
+	run -0 --separate-stderr env KBUILD_SIGN_PIN=$PIN "$tk" "$d" "$TEST_KEYS/rsa.pem" "$TEST_KEYS/rsa2048.pem" \
+		"$TEST_KEYS/ec256.pem" "$TEST_KEYS/ec384.pem" "$TEST_KEYS/enc.pem" "$d/rsa3.pem" "$d/pkcs1.pem"
+	echo "$output"
+	[ -z "$stderr" ]
+	# 7 files, and 7 variants of each of the two two-prime RSA PKCS#8 keys.
+	[ "$(grep -c '^ok ' <<<"$output")" -eq 21 ]
+	[ "$(grep -c '^not ok' <<<"$output")" = 0 ]
+	[ "$(tail -n 1 <<<"$output")" = "1..21" ]
+	grep -qx "ok 1 - $TEST_KEYS/rsa.pem: the same numbers as OpenSSL's reader" <<<"$output"
+	grep -q "rsa3.pem: the same numbers as OpenSSL's reader" <<<"$output"
+	grep -q "pkcs1.pem: the same numbers as OpenSSL's reader" <<<"$output"
+	grep -q "enc.pem: the same numbers as OpenSSL's reader" <<<"$output"
+	grep -q "exponent1 and exponent2 swapped: the same numbers as OpenSSL's reader" <<<"$output"
+	[ -z "$(find "$d" -name 'variant-*')" ]
+}
+
 @test "keys: an encrypted key signs with the right KBUILD_SIGN_PIN" {
 	local mod
 	mod=$(demo_copy)
