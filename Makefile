@@ -64,16 +64,16 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 SAN_LIB_OBJS := $(filter-out $(BUILD)/san/main.o,$(SAN_OBJS))
 test-bins: $(BUILD)/test-compress $(BUILD)/asan/test-compress $(BUILD)/test-key $(BUILD)/asan/test-key \
 	$(BUILD)/sync-hook.so $(BUILD)/rand-log.so
-$(BUILD)/test-compress: test/c/test_compress.c $(LIB_OBJS) $(HDRS) Makefile
+$(BUILD)/test-compress: test/c/test_compress.c test/c/tap.h $(LIB_OBJS) $(HDRS) Makefile
 	$(CC) $(ALL_CFLAGS) -Isigner $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(COMPRESS_LIBS)
-$(BUILD)/asan/test-compress: test/c/test_compress.c $(SAN_LIB_OBJS) $(HDRS) Makefile
+$(BUILD)/asan/test-compress: test/c/test_compress.c test/c/tap.h $(SAN_LIB_OBJS) $(HDRS) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Isigner $(LDFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(LIBS) $(COMPRESS_LIBS)
 # Unit tests of key_load_private() in signer/key.c (test/keys.bats runs them),
 # built the same way.
-$(BUILD)/test-key: test/c/test_key.c $(LIB_OBJS) $(HDRS) Makefile
+$(BUILD)/test-key: test/c/test_key.c test/c/tap.h $(LIB_OBJS) $(HDRS) Makefile
 	$(CC) $(ALL_CFLAGS) -Isigner $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(COMPRESS_LIBS)
-$(BUILD)/asan/test-key: test/c/test_key.c $(SAN_LIB_OBJS) $(HDRS) Makefile
+$(BUILD)/asan/test-key: test/c/test_key.c test/c/tap.h $(SAN_LIB_OBJS) $(HDRS) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Isigner $(LDFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(LIBS) $(COMPRESS_LIBS)
 # LD_PRELOAD shim that runs a command before the first fsync or syncfs (test/crash.bats).

@@ -25,44 +25,13 @@
 
 #include "compress.h"
 #include "fileio.h"
+#include "tap.h"
 #include "util.h"
 
 static const enum compress_format all_formats[] = {
 	COMPRESS_GZIP, COMPRESS_XZ, COMPRESS_ZSTD,
 };
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- TAP ---- */
-
-static unsigned tap_n, tap_failed;
-
-static bool tap(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool tap(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %u - ", cond ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		tap_failed++;
-	return cond;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 /* ---- stderr capture: the errors the library prints ---- */
 
@@ -623,10 +592,7 @@ static int cmd_roundtrip(void)
 	test_zstd_declared_bomb();
 	test_zstd_window();
 
-	printf("1..%u\n", tap_n);
-	if (tap_failed)
-		diag("%u of %u tests failed", tap_failed, tap_n);
-	return tap_failed ? EXIT_ERR : EXIT_OK;
+	return tap_finish() ? EXIT_ERR : EXIT_OK;
 }
 
 /* ---- the command line ---- */

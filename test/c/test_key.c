@@ -13,7 +13,6 @@
  * Output is TAP.  Exit status: 0 all passed, 1 a test failed, 2 usage.
  */
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,24 +25,8 @@
 #include <openssl/x509.h>
 
 #include "key.h"
+#include "tap.h"
 #include "util.h"
-
-static unsigned tap_n, tap_failed;
-
-static void tap(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tap(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %u - ", cond ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		tap_failed++;
-}
 
 /* OpenSSL's own reading of the file: the first private key in it. */
 static EVP_PKEY *reference_load(const char *path)
@@ -300,6 +283,5 @@ int main(int argc, char **argv)
 		}
 		PKCS8_PRIV_KEY_INFO_free(p8);
 	}
-	printf("1..%u\n", tap_n);
-	return tap_failed ? 1 : 0;
+	return tap_finish();
 }
